@@ -1,0 +1,81 @@
+// The database schema (Drizzle, SQLite dialect for libSQL). `npm run db:generate` turns changes here
+// into a new migration under db/migrations; the gateway applies pending migrations at start-up.
+import { sqliteTable, text, integer, blob, primaryKey, index } from 'drizzle-orm/sqlite-core';
+
+export const apps = sqliteTable('apps', {
+  name: text('name').primaryKey(),
+  /** JSON object of string -> string */
+  config: text('config', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const routes = sqliteTable(
+  'routes',
+  {
+    appName: text('app_name').notNull().references(() => apps.name),
+    path: text('path').notNull(),
+    image: text('image').notNull(),
+    memory: integer('memory').notNull(),
+    /** JSON object of header name -> values */
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string[]>>().notNull().default({}),
+    type: text('type', { enum: ['sync', 'async'] }).notNull(),
+    format: text('format', { enum: ['default', 'http', 'json'] }).notNull(),
+    maxConcurrency: integer('max_concurrency').notNull(),
+    timeout: integer('timeout').notNull(),
+    idleTimeout: integer('idle_timeout').notNull(),
+    config: text('config', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appName, t.path] }), index('routes_image').on(t.image)],
+);
+
+/**
+ * Every call, sync and async. Async calls are also the durable queue: status `queued` rows are claimed
+ * by setting lease_owner/lease_until atomically.
+ */
+export const calls = sqliteTable(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    appName: text('app_name').notNull(),
+    path: text('path').notNull(),
+    image: text('image').notNull(),
+    type: text('type', { enum: ['sync', 'async'] }).notNull(),
+    format: text('format').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'success', 'error', 'timeout', 'cancelled'] }).notNull(),
+    reason: text('reason'),
+    error: text('error'),
+    method: text('method').notNull(),
+    url: text('url').notNull(),
+    /** JSON: request headers (async replay) */
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string[]>>(),
+    payload: blob('payload', { mode: 'buffer' }),
+    statusCode: integer('status_code'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(1),
+    notBefore: integer('not_before'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    nodeId: text('node_id'),
+    createdAt: integer('created_at').notNull(),
+    startedAt: integer('started_at'),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [
+    index('calls_app_created').on(t.appName, t.createdAt),
+    index('calls_queue').on(t.status, t.notBefore),
+    index('calls_lease').on(t.status, t.leaseUntil),
+  ],
+);
+
+export const callLogs = sqliteTable('call_logs', {
+  callId: text('call_id').primaryKey(),
+  log: blob('log', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export type AppRow = typeof apps.$inferSelect;
+export type RouteRow = typeof routes.$inferSelect;
+export type CallRow = typeof calls.$inferSelect;

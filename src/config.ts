@@ -1,0 +1,113 @@
+// Every setting podfn reads from the environment, validated once at start-up, with its default.
+// A bad value stops start-up with a message naming the variable (see loadConfig).
+// May import only node built-ins and zod; everything else receives a Config.
+import os from 'node:os';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/** name -> [schema, default, description]; the README's configuration table mirrors this list. */
+export const settings = {
+  PORT: [int(0, 65535), '8080', 'HTTP port of the gateway and admin API'],
+  HOST: [z.string().min(1), '0.0.0.0', 'address to listen on'],
+  PODFN_DB_URL: [z.string().regex(/^(file:|https?:\/\/|libsql:\/\/|wss?:\/\/)/, 'must be a libSQL URL (file:, http(s)://, libsql://, ws(s)://)'), 'file:./data/podfn.db', 'libSQL database URL; file: is the embedded database'],
+  PODFN_DB_AUTH_TOKEN: [z.string(), '', 'auth token for a remote libSQL server'],
+  PODFN_LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'log level (pino)'],
+  PODFN_ADMIN_BODY_LIMIT: [int(1024, 64 * MiB), String(MiB), 'max bytes of an admin API request body (413 above)'],
+  PODFN_SYNC_BODY_LIMIT: [int(0, 1024 * MiB), String(6 * MiB), 'max bytes of a /r request body for sync routes (413 above)'],
+  PODFN_ASYNC_BODY_LIMIT: [int(0, 1024 * MiB), String(MiB), 'max bytes of a /r request body for async routes (413 above)'],
+  PODFN_MAX_MEMORY_MB: [int(1, 1024 * 1024), '8192', 'largest route memory (MiB) the API accepts'],
+  PODFN_MAX_TIMEOUT: [int(1, 86400), '3600', 'largest route timeout (s) the API accepts'],
+  PODFN_MAX_IDLE_TIMEOUT: [int(1, 86400), '3600', 'largest route idle_timeout (s) the API accepts'],
+  PODFN_CONTAINER_HOST: [z.string(), '', 'Podman (or Docker-compatible) API socket, unix:///path; default: the rootless socket of user podfn when run as root, else $XDG_RUNTIME_DIR/podman/podman.sock'],
+  PODFN_NODE_ID: [z.string().regex(/^([a-z0-9-]{1,32})?$/, 'must be 1-32 of a-z, 0-9, -'), '', 'this node\'s id (labels, records); default: derived from the host name'],
+  PODFN_FUNCTION_NETWORK: [z.string().regex(/^[a-zA-Z0-9_.-]+$/), 'none', 'network mode of function containers'],
+  PODFN_FUNCTION_READONLY: [bool, 'true', 'read-only root file system for functions'],
+  PODFN_FUNCTION_TMPFS_MB: [int(0, 65536), '64', 'size of the writable /tmp tmpfs in functions (0 = none)'],
+  PODFN_FUNCTION_PIDS_LIMIT: [int(0, 1_000_000), '256', 'pids limit per function container (0 = unlimited)'],
+  PODFN_FUNCTION_NOFILE: [int(16, 1_048_576), '1024', 'nofile ulimit of function containers'],
+  PODFN_FUNCTION_NPROC: [int(16, 1_048_576), '1024', 'nproc ulimit of function containers'],
+  PODFN_HOT_MAX_CONCURRENCY: [int(1, 10000), '8', 'hot containers per route when the route says max_concurrency 0'],
+  PODFN_HOT_QUEUE_SIZE: [int(0, 1_000_000), '100', 'calls that may wait per hot route when all its containers are busy'],
+  PODFN_HOT_QUEUE_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call may wait for a hot container'],
+  PODFN_HOT_START_TIMEOUT_MS: [int(100, 600_000), '5000', 'how long a hot container may take to open its socket'],
+  PODFN_SOCKET_DIR: [z.string().startsWith('/').max(60), '/run/podfn/sockets', 'host folder for hot containers\' sockets (short: socket paths must stay < 107 bytes)'],
+  PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above)'],
+  PODFN_MAX_LOG_BYTES: [int(0, 1024 * MiB), String(MiB), 'max log bytes kept per call (truncated above)'],
+  PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', 'memory (MiB) the runner may promise to containers (0 = the host\'s total)'],
+  PODFN_MEMORY_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call waits for memory before 503'],
+} as const satisfies Record<string, readonly [z.ZodType, string, string]>;
+
+type Settings = typeof settings;
+export type RawConfig = { [K in keyof Settings]: z.output<Settings[K][0]> };
+
+export interface Config extends RawConfig {
+  /** resolved unix socket path of the container API */
+  containerSocket: string;
+  nodeId: string;
+  totalMemoryMb: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, [schema, def]] of Object.entries(settings)) {
+    const value = env[name] === undefined || env[name] === '' ? def : env[name];
+    const parsed = schema.safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else problems.push(`${name}=${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const cfg = raw as RawConfig;
+  let containerSocket: string;
+  try {
+    containerSocket = resolveContainerSocket(cfg.PODFN_CONTAINER_HOST, env);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration:\n  PODFN_CONTAINER_HOST=${JSON.stringify(cfg.PODFN_CONTAINER_HOST)}: ${(e as Error).message}`);
+  }
+  const nodeId = cfg.PODFN_NODE_ID || os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 32) || 'node';
+  const totalMemoryMb = cfg.PODFN_TOTAL_MEMORY_MB || Math.floor(os.totalmem() / MiB);
+  return { ...cfg, containerSocket, nodeId, totalMemoryMb };
+}
+
+/** unix:///path or a bare absolute path; empty = the rootless default. */
+export function resolveContainerSocket(value: string, env: NodeJS.ProcessEnv): string {
+  if (value) {
+    const path = value.startsWith('unix://') ? value.slice('unix://'.length) : value;
+    if (!path.startsWith('/')) throw new Error('must be unix:///absolute/path (tcp is not supported)');
+    return path;
+  }
+  return defaultRootlessSocket(env);
+}
+
+/** Rootless by default: as root, the socket of the unprivileged runner user that `npm run setup` made. */
+function defaultRootlessSocket(env: NodeJS.ProcessEnv): string {
+  if (process.getuid?.() === 0) {
+    const uid = uidOf('podfn');
+    if (uid !== undefined) return `/run/user/${uid}/podman/podman.sock`;
+    return '/run/podman/podman.sock';
+  }
+  const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+  return `${runtime}/podman/podman.sock`;
+}
+
+function uidOf(user: string): number | undefined {
+  try {
+    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+    const uid = line?.split(':')[2];
+    return uid === undefined ? undefined : Number(uid);
+  } catch {
+    try {
+      return Number(execFileSync('id', ['-u', user]).toString().trim());
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// HTTP layer: the Hono app. Routes requests to the admin API (/v1), the task API (/tasks), the
+// invocation gateway (/r) and the system endpoints; turns every error into a JSON error body.
+// May import: hono, models, store (through the admin handlers), and the narrow interfaces in deps.ts.
+import { Hono } from 'hono';
+import type { HttpDeps } from './deps.ts';
+import { errorHandler, jsonError } from './errors.ts';
+import { systemApi } from './system.ts';
+import { appsApi } from './admin/apps.ts';
+import { routesApi, allRoutesApi } from './admin/routes.ts';
+import { openApiDocument } from './openapi.ts';
+
+export function buildApp(deps: HttpDeps, extra?: (app: Hono) => void): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => jsonError(c, 404, 'Path not found'));
+
+  app.route('/', systemApi(deps));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/v1/apps', appsApi(deps));
+  app.route('/v1/apps', routesApi(deps));
+  app.route('/v1/routes', allRoutesApi(deps));
+  extra?.(app);
+  return app;
+}

@@ -1,0 +1,21 @@
+// What the HTTP layer needs from the rest of podfn, as narrow interfaces so each part is testable alone.
+import type { Store } from '../store/db.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { RouteLimits } from '../models/route.ts';
+
+/** Told after every committed admin write, so caches and hot pools follow the database. */
+export interface ChangeListener {
+  appChanged(appName: string): Promise<void>;
+  routeChanged(appName: string, path: string): Promise<void>;
+}
+
+export interface HttpDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  changes: ChangeListener;
+  limits: RouteLimits;
+  /** extra readiness checks (runner state), name -> ok + detail */
+  readiness?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
+}

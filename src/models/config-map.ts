@@ -1,0 +1,77 @@
+// Config maps (app and route `config`) and route `headers`: shape, size caps and merge rules.
+// Config becomes environment variables and headers become HTTP headers, so both refuse characters
+// that would corrupt those (NUL anywhere; CR/LF in headers).
+import { badRequest } from './errors.ts';
+
+export const CONFIG_MAX_KEYS = 100;
+export const CONFIG_KEY_MAX = 128;
+export const CONFIG_VALUE_MAX = 4096;
+const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function parseConfigMap(v: unknown, what: string, opts: { allowEmptyValues?: boolean } = {}): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Invalid ${what}: must be an object of strings`);
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > CONFIG_MAX_KEYS) throw badRequest(`Invalid ${what}: at most ${CONFIG_MAX_KEYS} keys`);
+  const out: Record<string, string> = {};
+  for (const [k, val] of entries) {
+    if (k.length > CONFIG_KEY_MAX || !CONFIG_KEY.test(k)) {
+      throw badRequest(`Invalid ${what} key ${JSON.stringify(k.slice(0, 64))}: use letters, digits, _, - and . (max ${CONFIG_KEY_MAX})`);
+    }
+    if (typeof val !== 'string') throw badRequest(`Invalid ${what} value for ${k}: must be a string`);
+    if (Buffer.byteLength(val) > CONFIG_VALUE_MAX) throw badRequest(`Invalid ${what} value for ${k}: at most ${CONFIG_VALUE_MAX} bytes`);
+    if (val.includes('\0')) throw badRequest(`Invalid ${what} value for ${k}: NUL is not allowed`);
+    if (val === '' && !opts.allowEmptyValues) continue;
+    out[k] = val;
+  }
+  return out;
+}
+
+/** Seed/fn merge: keys are set, a key set to "" is removed. */
+export function mergeConfig(old: Record<string, string>, update: Record<string, string>): Record<string, string> {
+  const out = { ...old };
+  for (const [k, v] of Object.entries(update)) {
+    if (v === '') delete out[k];
+    else out[k] = v;
+  }
+  const keys = Object.keys(out);
+  if (keys.length > CONFIG_MAX_KEYS) throw badRequest(`Invalid config: at most ${CONFIG_MAX_KEYS} keys`);
+  return out;
+}
+
+/**
+ * Route headers arrive as {"Name": ["v1","v2"]} (Go's http.Header, what the seed returned) or
+ * {"Name": "v"}; they are stored as string arrays. An empty array or "" marks removal on update.
+ */
+export function parseHeaders(v: unknown, opts: { allowEmpty?: boolean } = {}): Record<string, string[]> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest('Invalid route headers: must be an object of string arrays');
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > CONFIG_MAX_KEYS) throw badRequest(`Invalid route headers: at most ${CONFIG_MAX_KEYS} headers`);
+  const out: Record<string, string[]> = {};
+  for (const [name, raw] of entries) {
+    if (name.length > 256 || !HEADER_NAME.test(name)) throw badRequest(`Invalid route header name ${JSON.stringify(name.slice(0, 64))}`);
+    const values = typeof raw === 'string' ? (raw === '' ? [] : [raw]) : raw;
+    if (!Array.isArray(values) || values.some((x) => typeof x !== 'string')) {
+      throw badRequest(`Invalid route header ${name}: must be a string or an array of strings`);
+    }
+    for (const val of values as string[]) {
+      if (/[\r\n\0]/.test(val)) throw badRequest(`Invalid route header ${name}: CR, LF and NUL are not allowed`);
+      if (val.length > CONFIG_VALUE_MAX) throw badRequest(`Invalid route header ${name}: at most ${CONFIG_VALUE_MAX} bytes`);
+    }
+    if (values.length === 0 && !opts.allowEmpty) continue;
+    out[name] = values as string[];
+  }
+  return out;
+}
+
+/** fn (S-Oct17) rule: a header given on update replaces that header; an empty value removes it. */
+export function mergeHeaders(old: Record<string, string[]>, update: Record<string, string[]>): Record<string, string[]> {
+  const out = { ...old };
+  for (const [k, v] of Object.entries(update)) {
+    for (const existing of Object.keys(out)) if (existing.toLowerCase() === k.toLowerCase()) delete out[existing];
+    if (v.length > 0) out[k] = v;
+  }
+  return out;
+}

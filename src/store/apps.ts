@@ -1,0 +1,46 @@
+// App queries. Uniqueness and "no routes left" are enforced by the database in one statement, so
+// concurrent requests get exactly one success and clean conflicts.
+import { eq, sql, asc } from 'drizzle-orm';
+import { apps, routes } from '../../db/schema.ts';
+import type { Db, Queryable } from './db.ts';
+import type { App } from '../models/app.ts';
+import { Errors } from '../models/errors.ts';
+import { isUniqueViolation } from './sql-errors.ts';
+
+const toApp = (r: { name: string; config: Record<string, string> }): App => ({ name: r.name, config: r.config ?? {} });
+
+export async function listApps(db: Db): Promise<App[]> {
+  const rows = await db.select({ name: apps.name, config: apps.config }).from(apps).orderBy(asc(apps.name));
+  return rows.map(toApp);
+}
+
+export async function getApp(db: Queryable, name: string): Promise<App | undefined> {
+  const row = await db.select({ name: apps.name, config: apps.config }).from(apps).where(eq(apps.name, name)).get();
+  return row && toApp(row);
+}
+
+export async function insertApp(db: Queryable, app: App): Promise<App> {
+  const now = Date.now();
+  try {
+    await db.insert(apps).values({ name: app.name, config: app.config, createdAt: now, updatedAt: now });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw Errors.appExists();
+    throw e;
+  }
+  return app;
+}
+
+/** Writes the merged config computed by the caller; `expected` guards against a lost update. */
+export async function updateAppConfig(db: Queryable, name: string, config: Record<string, string>): Promise<boolean> {
+  const res = await db.update(apps).set({ config, updatedAt: Date.now() }).where(eq(apps.name, name));
+  return res.rowsAffected > 0;
+}
+
+/** Deletes an app that has no routes, in one statement. */
+export async function deleteApp(db: Queryable, name: string): Promise<'deleted' | 'not_found' | 'has_routes'> {
+  const res = await db
+    .delete(apps)
+    .where(sql`${apps.name} = ${name} AND NOT EXISTS (SELECT 1 FROM ${routes} WHERE ${routes.appName} = ${name})`);
+  if (res.rowsAffected > 0) return 'deleted';
+  return (await getApp(db, name)) ? 'has_routes' : 'not_found';
+}

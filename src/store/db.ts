@@ -1,0 +1,60 @@
+// Store: every database access of podfn lives in src/store (no SQL elsewhere). This module opens the
+// libSQL client (embedded file by default, or a libSQL server URL), tunes the embedded file (WAL,
+// busy timeout) and applies pending migrations from db/migrations at start-up.
+// May import: drizzle-orm, @libsql/client, db/schema, node built-ins.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from '@libsql/client';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { migrate } from 'drizzle-orm/libsql/migrator';
+import * as schema from '../../db/schema.ts';
+
+export type Db = LibSQLDatabase<typeof schema>;
+/** A transaction handle; store functions that only query accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Queryable = Db | Tx;
+
+export interface Store {
+  db: Db;
+  client: Client;
+  /** true for an embedded file database */
+  embedded: boolean;
+  close(): void;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
+
+export async function openStore(url: string, authToken?: string): Promise<Store> {
+  const embedded = url.startsWith('file:');
+  if (embedded) {
+    const file = url.slice('file:'.length).split('?')[0] ?? '';
+    if (file && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  }
+  const client = createClient({
+    url,
+    authToken: authToken || undefined,
+    // One connection for the embedded file: the client's calls are synchronous underneath, so a second
+    // connection waiting on a lock held by the first would block the event loop until the busy timeout.
+    // busy timeout (ms) still covers other processes on the same file.
+    ...(embedded ? { concurrency: 1, timeout: 5000 } : {}),
+  });
+  if (embedded) {
+    await client.execute('PRAGMA journal_mode = WAL');
+    await client.execute('PRAGMA synchronous = NORMAL');
+    await client.execute('PRAGMA foreign_keys = ON');
+  }
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder });
+  return { db, client, embedded, close: () => client.close() };
+}
+
+/** Cheap readiness probe. */
+export async function pingStore(store: Store): Promise<boolean> {
+  try {
+    await store.client.execute('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
