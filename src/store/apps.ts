@@ -9,7 +9,7 @@ import { isUniqueViolation } from './sql-errors.ts';
 
 const toApp = (r: { name: string; config: Record<string, string> }): App => ({ name: r.name, config: r.config ?? {} });
 
-export async function listApps(db: Db): Promise<App[]> {
+export async function listApps(db: Queryable): Promise<App[]> {
   const rows = await db.select({ name: apps.name, config: apps.config }).from(apps).orderBy(asc(apps.name));
   return rows.map(toApp);
 }

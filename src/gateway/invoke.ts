@@ -1,0 +1,83 @@
+// The policy of one /r call, free of I/O: which bytes are the function's input, the FunctionSpec the
+// runner gets (app config then route config), and how a CallResult becomes the client's response.
+import type { App } from '../models/app.ts';
+import type { Route } from '../models/route.ts';
+import type { CallRequest, CallResult, FunctionSpec } from '../runner/types.ts';
+
+export function functionSpec(app: App, route: Route): FunctionSpec {
+  return {
+    appName: route.appName,
+    path: route.path,
+    image: route.image,
+    memory: route.memory,
+    format: route.format,
+    timeout: route.timeout,
+    idleTimeout: route.idleTimeout,
+    maxConcurrency: route.maxConcurrency,
+    config: { ...app.config, ...route.config },
+  };
+}
+
+/** Seed rule: GET (and HEAD) send the `payload` query parameter; other methods send the body. */
+export function usesPayloadParam(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+export function headerMap(headers: Headers): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  headers.forEach((value, name) => {
+    // Headers joins repeated values with ", "; set-cookie is the one list that must stay split
+    out[name] = name === 'set-cookie' ? headers.getSetCookie() : [value];
+  });
+  return out;
+}
+
+export interface BuildCall {
+  id: string;
+  app: App;
+  route: Route;
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Buffer;
+  now: number;
+  signal?: AbortSignal;
+}
+
+export function buildCall(b: BuildCall): CallRequest {
+  return {
+    id: b.id,
+    fn: functionSpec(b.app, b.route),
+    method: b.method,
+    url: b.url,
+    headers: headerMap(b.headers),
+    body: b.body,
+    params: {},
+    deadline: b.now + b.route.timeout * 1000,
+    signal: b.signal,
+  };
+}
+
+/** Headers the gateway owns on a function response. */
+const DROP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'fn-call-id']);
+
+/**
+ * Response headers: the function's own (http/json formats), then the route's `headers` (they win, as
+ * configured by the operator), then Fn-Call-Id. Errors are JSON bodies with the runner's message.
+ */
+export function responseOf(result: CallResult, route: Route, callId: string): { status: number; headers: Headers; body: Buffer } {
+  const headers = new Headers();
+  const ok = !result.error;
+  if (ok) {
+    for (const [k, v] of result.headers) if (!DROP.has(k.toLowerCase())) headers.append(k, v);
+    for (const [k, values] of Object.entries(route.headers)) {
+      headers.delete(k);
+      for (const v of values) headers.append(k, v);
+    }
+  } else {
+    headers.set('content-type', 'application/json');
+  }
+  headers.set('Fn-Call-Id', callId);
+  const body = ok ? result.body : Buffer.from(JSON.stringify({ call_id: callId, error: { message: result.error } }));
+  return { status: result.status, headers, body };
+}
