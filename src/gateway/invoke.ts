@@ -78,6 +78,6 @@ export function responseOf(result: CallResult, route: Route, callId: string): { 
     headers.set('content-type', 'application/json');
   }
   headers.set('Fn-Call-Id', callId);
-  const body = ok ? result.body : Buffer.from(JSON.stringify({ call_id: callId, error: { message: result.error } }));
+  const body = ok ? result.body : Buffer.from(JSON.stringify({ error: { message: result.error } }));
   return { status: result.status, headers, body };
 }
