@@ -6,6 +6,7 @@ import { newCallId } from '../gateway/call-id.ts';
 import { buildCall, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
 import { readBody } from './body.ts';
+import { rawPathname } from './raw-path.ts';
 import { jsonError } from './errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -35,7 +36,7 @@ export function gatewayApi(deps: GatewayDeps) {
   const handle = async (c: Context) => {
     const url = new URL(c.req.url);
     // /r/{app}/{rest}: taken from the raw path so encoded characters reach the lookup unchanged
-    const m = /^\/r\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const m = /^\/r\/([^/]+)(\/.*)?$/.exec(rawPathname(c));
     if (!m) return jsonError(c, 404, 'App not found');
     let appName: string;
     let routePath: string;

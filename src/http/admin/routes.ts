@@ -4,6 +4,7 @@
 import { Hono, type Context } from 'hono';
 import type { HttpDeps } from '../deps.ts';
 import { readJson } from '../body.ts';
+import { rawPathname } from '../raw-path.ts';
 import { validateAppName } from '../../models/app.ts';
 import { Errors, badRequest } from '../../models/errors.ts';
 import { parseRouteBody, newRoute, applyRoutePatch, routePathFromUrl, routeJson, type Route } from '../../models/route.ts';
@@ -12,10 +13,9 @@ import { getApp } from '../../store/apps.ts';
 
 /** The route path addressed by /v1/apps/{app}/routes/<tail>, taken from the raw URL. */
 function urlRoutePath(c: Context): string {
-  const raw = new URL(c.req.url).pathname;
-  const idx = raw.indexOf('/routes/');
-  if (idx < 0) throw badRequest('Missing route Path');
-  return routePathFromUrl(raw.slice(idx + '/routes/'.length));
+  const m = /^\/v1\/apps\/[^/]+\/routes\/(.*)$/.exec(rawPathname(c));
+  if (!m) throw badRequest('Missing route Path');
+  return routePathFromUrl(m[1]!);
 }
 
 export function routesApi(deps: HttpDeps) {

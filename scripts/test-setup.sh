@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`'s pretest: everything the suites need on a fresh Debian 12 machine, fast when it is
+# already there. Podman (rootless service for user podfn, plus the rootful service: the runner suites
+# also run rootful, where memory limits are enforced) and the fixture images in both image stores.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ "$(id -u)" != 0 ]; then
+  bash scripts/setup-podman.sh --if-needed
+  exec bash test/fixtures/build-images.sh
+fi
+bash scripts/setup-podman.sh --if-needed --rootful
+rootless="unix:///run/user/$(id -u podfn)/podman/podman.sock"
+bash test/fixtures/build-images.sh --url "$rootless" --url unix:///run/podman/podman.sock
