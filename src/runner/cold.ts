@@ -1,0 +1,180 @@
+// Format `default`: one container per call. Body on stdin, metadata in env, stdout is the response
+// and stderr the log. Owns the container's whole life (admission, create, attach, start, deadline,
+// caps, exit/OOM mapping, removal) so nothing leaks on any path.
+import { randomBytes } from 'node:crypto';
+import { attachContainer, type Attachment } from './attach.ts';
+import { coldEnv } from './call-env.ts';
+import { buildContainerSpec, containerName, labelValue } from './container-spec.ts';
+import {
+  abortedResult, badExitResult, faultResult, oomResult, platformFaultResult, responseTooLargeResult, timeoutResult,
+} from './errors.ts';
+import type { MemoryAdmission, Release } from './memory.ts';
+import type { RunnerOptions } from './options.ts';
+import { CappedBuffer } from './output-limit.ts';
+import { LABEL_APP, LABEL_CALL, LABEL_ROUTE, type Podman } from './podman.ts';
+import type { CallRequest, CallResult } from './types.ts';
+
+export interface ColdDeps {
+  podman: Podman;
+  options: RunnerOptions;
+  memory: MemoryAdmission;
+}
+
+type Stop = 'timeout' | 'overflow' | 'aborted' | 'shutdown';
+
+export class ColdRunner {
+  /** in-flight calls, so close() can stop them */
+  private readonly inflight = new Set<(why: Stop) => void>();
+  private readonly pending = new Set<Promise<CallResult>>();
+  /** containers whose removal failed (Podman went away mid-call); retried by sweepOrphans() */
+  private readonly orphans = new Set<string>();
+
+  constructor(private readonly deps: ColdDeps) {}
+
+  get running(): number {
+    return this.inflight.size;
+  }
+
+  run(call: CallRequest): Promise<CallResult> {
+    const p = this.runOne(call);
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async runOne(call: CallRequest): Promise<CallResult> {
+    const { podman, options, memory } = this.deps;
+    const startedAt = Date.now();
+    const extra = { startedAt, coldStart: true };
+    if (call.signal?.aborted) return abortedResult(extra);
+    if (call.deadline <= startedAt) return timeoutResult(extra);
+
+    let stop: Stop | undefined;
+    let containerId: string | undefined;
+    let attachment: Attachment | undefined;
+    let release: Release | undefined;
+    const stdout = new CappedBuffer(options.maxResponseBytes);
+    const stderr = new CappedBuffer(options.maxLogBytes);
+    const log = () => stderr.toBuffer();
+
+    // Once stopped, the exit must show within the grace period; a Podman that cannot even say so
+    // must not hold the call (its outcome is the stop's anyway).
+    const giveUp = new AbortController();
+    // First stop reason wins; the container (if any yet) is killed at once.
+    const halt = (why: Stop) => {
+      if (stop !== undefined) return;
+      stop = why;
+      if (containerId !== undefined) podman.kill(containerId).catch(() => undefined);
+      setTimeout(() => giveUp.abort(), options.killGraceMs).unref();
+    };
+    const onAbort = () => halt('aborted');
+    const deadlineTimer = setTimeout(() => halt('timeout'), call.deadline - startedAt);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    this.inflight.add(halt);
+
+    try {
+      const waitMs = Math.min(options.memoryWaitMs, Math.max(0, call.deadline - Date.now()));
+      release = await memory.acquire(call.fn.memory, { waitMs, signal: call.signal });
+      if (stop !== undefined) return this.stopped(stop, log(), extra);
+
+      const spec = buildContainerSpec({
+        name: containerName('cold', randomBytes(8).toString('hex')),
+        image: call.fn.image,
+        env: coldEnv(call),
+        memoryMb: call.fn.memory,
+        labels: {
+          [LABEL_APP]: labelValue(call.fn.appName),
+          [LABEL_ROUTE]: labelValue(call.fn.path),
+          [LABEL_CALL]: labelValue(call.id),
+        },
+        stdin: 'once',
+        options,
+      });
+      containerId = await podman.createContainer(spec);
+      if (stop !== undefined) return this.stopped(stop, log(), extra);
+
+      attachment = await attachContainer(podman, containerId, { timeoutMs: options.apiTimeoutMs });
+      attachment.stdout.on('data', (chunk: Buffer) => {
+        if (!stdout.push(chunk)) halt('overflow');
+      });
+      attachment.stderr.on('data', (chunk: Buffer) => void stderr.push(chunk));
+
+      await podman.start(containerId);
+      if (stop !== undefined) podman.kill(containerId).catch(() => undefined);
+      attachment.stdin.end(call.body);
+
+      const exitCode = await this.waitExit(containerId, attachment, giveUp.signal);
+      if (stop !== undefined) return this.stopped(stop, log(), extra);
+      if (exitCode !== 0) {
+        // conmon 2.1 on hybrid cgroup v1 never sets OOMKilled, so a SIGKILL (137) we did not send
+        // counts as the OOM killer's too.
+        const state = await podman.inspectState(containerId).catch(() => undefined);
+        if (state?.oomKilled || exitCode === 137) return oomResult(call.fn.memory, { log: log(), ...extra });
+        return badExitResult(exitCode, { log: log(), ...extra });
+      }
+      return {
+        status: 200,
+        headers: [],
+        body: stdout.toBuffer(),
+        log: log(),
+        outcome: 'success',
+        startedAt,
+        completedAt: Date.now(),
+        coldStart: true,
+      };
+    } catch (err) {
+      // A fault of ours after a stop (e.g. Podman answering an error to a killed container) is still
+      // the stop's outcome.
+      if (stop !== undefined) return this.stopped(stop, log(), extra);
+      if (err instanceof Error && err.name === 'AbortError') return abortedResult(extra);
+      return platformFaultResult(err, { log: log(), ...extra });
+    } finally {
+      clearTimeout(deadlineTimer);
+      call.signal?.removeEventListener('abort', onAbort);
+      attachment?.destroy();
+      if (containerId !== undefined) {
+        const id = containerId;
+        await podman.remove(id).catch(() => this.orphans.add(id));
+      }
+      release?.();
+      this.inflight.delete(halt);
+    }
+  }
+
+  /**
+   * Exit code once the container exited AND its output stream ended: Podman's wait can resolve
+   * before the last output arrived. A stream that never ends after exit is cut after a grace period.
+   */
+  private async waitExit(id: string, attachment: Attachment, signal: AbortSignal): Promise<number> {
+    const code = await this.deps.podman.wait(id, signal);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      attachment.closed,
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, this.deps.options.killGraceMs); }),
+    ]);
+    clearTimeout(timer);
+    return code;
+  }
+
+  private stopped(why: Stop, log: Buffer, extra: { startedAt: number; coldStart: boolean }): CallResult {
+    switch (why) {
+      case 'timeout': return timeoutResult({ log, ...extra });
+      case 'overflow': return responseTooLargeResult(this.deps.options.maxResponseBytes, { log, ...extra });
+      case 'aborted': return abortedResult({ log, ...extra });
+      case 'shutdown': return faultResult(503, 'Server shutting down', { log, reason: 'killed', platformError: true, ...extra });
+    }
+  }
+
+  /** Retries removals that failed while Podman was unreachable (called when it is back). */
+  async sweepOrphans(): Promise<void> {
+    for (const id of [...this.orphans]) {
+      await this.deps.podman.remove(id).then(() => this.orphans.delete(id), () => undefined);
+    }
+  }
+
+  /** Kills every in-flight cold container (server shutdown); their calls end with 503 once removed. */
+  async close(): Promise<void> {
+    for (const halt of [...this.inflight]) halt('shutdown');
+    await Promise.allSettled([...this.pending]);
+  }
+}

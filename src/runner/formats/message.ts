@@ -1,0 +1,83 @@
+// The neutral request/response shapes that sit between a format codec (http, json) and a transport
+// (Unix socket, seed stdio): a codec turns a CallRequest into a FunctionRequest and a FunctionResponse
+// back into client status/headers/body; a transport only moves them. Also the call metadata every hot
+// request carries (Fn-* headers), shared by both codecs.
+import type { CallRequest } from '../types.ts';
+
+export interface FunctionRequest {
+  method: string;
+  /** origin-form target, e.g. `/hello?x=1` or `/call` */
+  target: string;
+  /** header pairs in wire order; Content-Length is added by the transport */
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+export interface FunctionResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+/** What a codec makes of the function's answer for the client. */
+export interface ClientReply {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+/** A function answered something the format does not allow: 502 and the container is closed. */
+export class FunctionProtocolError extends Error {
+  override readonly name = 'FunctionProtocolError';
+}
+
+export function rfc3339(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/**
+ * The route-relative URL of the call: the path after `/r/<app>` plus the query, e.g. `/hello?x=1`.
+ * Falls back to the route path when the client URL is not under `/r/<app>` (async calls, other mounts).
+ */
+export function routeRelativeUrl(call: CallRequest): string {
+  const u = new URL(call.url, 'http://localhost');
+  const prefix = `/r/${encodeURIComponent(call.fn.appName)}`;
+  let path = u.pathname;
+  if (path.startsWith(prefix + '/')) path = path.slice(prefix.length);
+  else path = call.fn.path;
+  return path + u.search;
+}
+
+const TOKEN_UNSAFE = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/g;
+
+/**
+ * Header values must not break the framing or node's header check: control characters and
+ * characters beyond Latin-1 (e.g. from decoded path params) are percent-encoded.
+ */
+export function headerSafe(v: string): string {
+  if (/^[\t\x20-\x7e\x80-\xff]*$/.test(v)) return v;
+  return v.replace(/[^\t\x20-\x7e\x80-\xff]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '?'; // lone surrogate
+    }
+  });
+}
+
+/** `Fn-*` call metadata headers (fn's published names plus app/route/params). */
+export function callMetaHeaders(call: CallRequest): Array<[string, string]> {
+  const out: Array<[string, string]> = [
+    ['Fn-Call-Id', headerSafe(call.id)],
+    ['Fn-Deadline', rfc3339(call.deadline)],
+    ['Fn-Method', headerSafe(call.method)],
+    ['Fn-Request-Url', headerSafe(call.url)],
+    ['Fn-App-Name', headerSafe(call.fn.appName)],
+    ['Fn-Route', headerSafe(call.fn.path)],
+  ];
+  for (const [name, value] of Object.entries(call.params)) {
+    const safe = name.replace(TOKEN_UNSAFE, '_');
+    if (safe) out.push([`Fn-Param-${safe}`, headerSafe(value)]);
+  }
+  return out;
+}

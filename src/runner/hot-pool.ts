@@ -1,0 +1,125 @@
+// HotPools: the runner's entry point for hot formats (`http`, `json`). Keeps one independent SlotPool
+// per function key — everything that changes the container: app, path, image, memory, format,
+// config, timeout, idle_timeout — so a saturated route never stalls another and a route update
+// (new key) gets new containers. drain() retires the pools of a route or app; close() stops all.
+import { createHash } from 'node:crypto';
+import { faultResult, platformFaultResult } from './errors.ts';
+import { launchHotContainer } from './hot-launcher.ts';
+import type { MemoryAdmission } from './memory.ts';
+import type { RunnerOptions } from './options.ts';
+import type { Podman } from './podman.ts';
+import { SlotPool, type PoolLimits, type PoolStats, type SlotFactory } from './slot-pool.ts';
+import { sweepSocketDirs } from './socket-sweep.ts';
+import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
+
+export interface HotPoolsDeps {
+  podman: Podman;
+  options: RunnerOptions;
+  memory: MemoryAdmission;
+  /** tests replace the container launcher with fakes */
+  factory?: SlotFactory;
+}
+
+export interface HotStats {
+  pools: PoolStats[];
+  totals: { pools: number; starting: number; idle: number; busy: number; queued: number };
+}
+
+const keyCache = new WeakMap<FunctionSpec, string>();
+
+/** Stable key of everything that shapes the container (max_concurrency is read per call instead). */
+export function poolKey(fn: FunctionSpec): string {
+  // The gateway's route cache hands the same spec object to every call of a route: hash it once.
+  const cached = keyCache.get(fn);
+  if (cached !== undefined) return cached;
+  const key = computeKey(fn);
+  keyCache.set(fn, key);
+  return key;
+}
+
+function computeKey(fn: FunctionSpec): string {
+  const config = Object.entries(fn.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts = [fn.appName, fn.path, fn.image, fn.memory, fn.format, fn.timeout, fn.idleTimeout, config];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export class HotPools {
+  private readonly pools = new Map<string, SlotPool>();
+  private readonly retired = new Set<SlotPool>();
+  private readonly factory: SlotFactory;
+  private closed = false;
+
+  constructor(private readonly deps: HotPoolsDeps) {
+    this.factory = deps.factory ?? ((fn, poolId, waitUntil) => launchHotContainer(deps, fn, poolId, waitUntil));
+  }
+
+  async run(call: CallRequest): Promise<CallResult> {
+    if (this.closed) return faultResult(503, 'server is shutting down', { platformError: true });
+    try {
+      const key = poolKey(call.fn);
+      let pool = this.pools.get(key);
+      if (pool) pool.update(call.fn, this.limits(call.fn));
+      else {
+        pool = new SlotPool(key.slice(0, 16), call.fn, this.limits(call.fn), this.factory, (p) => this.forget(key, p));
+        this.pools.set(key, pool);
+      }
+      return await pool.run(call);
+    } catch (err) {
+      return platformFaultResult(err);
+    }
+  }
+
+  /** Route updated or deleted (path given) or app deleted (no path): retire the matching pools. */
+  drain(appName: string, path?: string): number {
+    let n = 0;
+    for (const [key, pool] of this.pools) {
+      const s = pool.stats();
+      if (s.app !== appName || (path !== undefined && s.path !== path)) continue;
+      this.pools.delete(key);
+      this.retired.add(pool);
+      pool.retire();
+      n++;
+    }
+    return n;
+  }
+
+  stats(): HotStats {
+    const pools = [...this.pools.values(), ...this.retired].map((p) => p.stats());
+    const totals = { pools: pools.length, starting: 0, idle: 0, busy: 0, queued: 0 };
+    for (const p of pools) {
+      totals.starting += p.starting;
+      totals.idle += p.idle;
+      totals.busy += p.busy;
+      totals.queued += p.queued;
+    }
+    return { pools, totals };
+  }
+
+  /** Start-up housekeeping after the stray-container sweep: drop socket dirs of gone containers. */
+  sweepSocketDirs(minAgeMs?: number): Promise<number> {
+    return sweepSocketDirs(this.deps.podman, this.deps.options.socketDir, minAgeMs);
+  }
+
+  /** Shutdown: refuse new calls, stop every container, wait until they are removed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.pools.values(), ...this.retired];
+    this.pools.clear();
+    this.retired.clear();
+    await Promise.allSettled(all.map((p) => p.close()));
+  }
+
+  private limits(fn: FunctionSpec): PoolLimits {
+    const o = this.deps.options;
+    return {
+      maxConcurrency: fn.maxConcurrency > 0 ? fn.maxConcurrency : o.hotDefaultMaxConcurrency,
+      queueSize: o.hotQueueSize,
+      queueWaitMs: o.hotQueueWaitMs,
+    };
+  }
+
+  private forget(key: string, pool: SlotPool): void {
+    if (this.pools.get(key) === pool) this.pools.delete(key);
+    this.retired.delete(pool);
+  }
+}

@@ -1,0 +1,169 @@
+// src/runner: runs calls in containers. The rest of podfn hands it a CallRequest and gets a
+// CallResult; it never sees Podman. Format `default` runs one container per call (cold.ts); `http`
+// and `json` go to per-route pools of hot containers (hot-pool.ts). This folder may import only
+// node built-ins, dockerode and its own modules.
+//
+// This file is the facade: start-up (ping, info, strays), health state for /readyz with a background
+// ping while Podman is down (so calls fail fast with 503 and recover by themselves), dispatch, close.
+import { ColdRunner } from './cold.ts';
+import { faultResult, type PodmanUnavailableError } from './errors.ts';
+import { HotPools } from './hot-pool.ts';
+import { MemoryAdmission } from './memory.ts';
+import type { RunnerOptions } from './options.ts';
+import { Podman, type PodmanInfo } from './podman.ts';
+import type { CallRequest, CallResult } from './types.ts';
+
+export type { CallRequest, CallResult, FunctionSpec } from './types.ts';
+export { defaultRunnerOptions, type RunnerOptions } from './options.ts';
+
+/** pino-compatible subset, so the runner does not depend on the app's logger */
+export interface RunnerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const stderrLogger: RunnerLogger = {
+  info: () => undefined,
+  warn: (obj, msg) => process.stderr.write(`podfn runner: ${msg} ${JSON.stringify(obj)}\n`),
+  error: (obj, msg) => process.stderr.write(`podfn runner: ${msg} ${JSON.stringify(obj)}\n`),
+};
+
+export interface RunnerState {
+  podman: 'up' | 'down';
+  socketPath: string;
+  rootless?: boolean;
+  cgroupVersion?: string;
+  /** false when Podman ignores memory/CPU limits (rootless on cgroup v1) */
+  limitsEnforced?: boolean;
+  version?: string;
+  lastError?: string;
+  memory: { totalMb: number; usedMb: number; waiting: number };
+  cold: { running: number };
+  hot: ReturnType<HotPools['stats']>;
+}
+
+export class Runner {
+  private up = false;
+  private info: PodmanInfo | undefined;
+  private lastError: string | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  private connecting: Promise<boolean> | undefined;
+  private strayCheckDone = false;
+  private closed = false;
+  private readonly cold: ColdRunner;
+  private readonly hot: HotPools;
+
+  private constructor(
+    readonly options: RunnerOptions,
+    readonly podman: Podman,
+    readonly memory: MemoryAdmission,
+    private readonly log: RunnerLogger,
+  ) {
+    this.cold = new ColdRunner({ podman, options, memory });
+    this.hot = new HotPools({ podman, options, memory });
+    podman.onUnavailable((err) => this.markDown(err));
+  }
+
+  /** Never throws when Podman is down: the runner starts 'down' and keeps pinging. */
+  static async create(options: RunnerOptions, log: RunnerLogger = stderrLogger): Promise<Runner> {
+    const podman = new Podman(options.socketPath, options.apiTimeoutMs);
+    const memory = new MemoryAdmission(options.totalMemoryMb, options.memoryWaitMs);
+    const runner = new Runner(options, podman, memory, log);
+    if (!(await runner.connect())) runner.schedulePing();
+    return runner;
+  }
+
+  /** Ping, read info, and (first time only) remove this node's strays before accepting calls. */
+  private connect(): Promise<boolean> {
+    this.connecting ??= (async () => {
+      try {
+        await this.podman.ping();
+        const info = await this.podman.info();
+        if (!this.strayCheckDone) {
+          const removed = await this.podman.removeStrays(this.options.nodeId);
+          // socket dirs whose container is gone (a crash of the previous run) would pile up in /run
+          await this.hot.sweepSocketDirs().catch(() => 0);
+          this.strayCheckDone = true;
+          if (removed > 0) this.log.info({ removed }, 'removed stray containers');
+        }
+        if (!info.limitsEnforced && this.info?.limitsEnforced !== false) {
+          this.log.warn(
+            { rootless: info.rootless, cgroupVersion: info.cgroupVersion },
+            'Podman does not enforce memory/CPU limits here (rootless on cgroup v1): function memory is not capped',
+          );
+        }
+        this.info = info;
+        this.up = true;
+        void this.cold.sweepOrphans();
+        this.lastError = undefined;
+        this.log.info({ ...info, socketPath: this.options.socketPath }, 'Podman is up');
+        return true;
+      } catch (err) {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.up = false;
+        return false;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private markDown(err: PodmanUnavailableError): void {
+    this.lastError = err.message;
+    if (!this.up) return;
+    this.up = false;
+    this.log.error({ err: err.message, socketPath: this.options.socketPath }, 'Podman is unreachable; answering 503 until it returns');
+    this.schedulePing();
+  }
+
+  private schedulePing(): void {
+    if (this.pinger || this.closed) return;
+    this.pinger = setInterval(() => {
+      void this.connect().then((ok) => {
+        if (ok && this.pinger) {
+          clearInterval(this.pinger);
+          this.pinger = undefined;
+        }
+      });
+    }, this.options.healthPingMs);
+    this.pinger.unref();
+  }
+
+  async run(call: CallRequest): Promise<CallResult> {
+    if (this.closed) return faultResult(503, 'Server shutting down', { platformError: true });
+    if (!this.up) {
+      return faultResult(503, `container runtime unavailable: ${this.lastError ?? 'not connected'}`, { platformError: true });
+    }
+    return call.fn.format === 'default' ? this.cold.run(call) : this.hot.run(call);
+  }
+
+  /** Stops an app's (or one route's) hot containers: after a route update or delete. */
+  async drain(appName: string, path?: string): Promise<void> {
+    await this.hot.drain(appName, path);
+  }
+
+  state(): RunnerState {
+    return {
+      podman: this.up ? 'up' : 'down',
+      socketPath: this.options.socketPath,
+      rootless: this.info?.rootless,
+      cgroupVersion: this.info?.cgroupVersion,
+      limitsEnforced: this.info?.limitsEnforced,
+      version: this.info?.version,
+      lastError: this.lastError,
+      memory: { totalMb: this.memory.totalMb, usedMb: this.memory.used, waiting: this.memory.waiting },
+      cold: { running: this.cold.running },
+      hot: this.hot.stats(),
+    };
+  }
+
+  /** Stops the hot pools and kills in-flight cold containers; waits until they are removed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = undefined;
+    await Promise.allSettled([this.hot.close(), this.cold.close()]);
+  }
+}

@@ -1,0 +1,247 @@
+// One hot pool: the containers of one function key and the calls waiting for them. Policy (after fn's
+// agent): an idle container is reused most-recently-used first, so the coldest one idles out; a call
+// that finds none starts a container if the pool is under max_concurrency, else waits in a bounded
+// FIFO queue (503 when full or when the wait is over); a container that crashed, timed out or broke
+// the protocol is closed and never reused. A retired (drained) pool serves only calls already queued.
+import { abortedResult, faultResult, platformFaultResult, timeoutResult } from './errors.ts';
+import { HotStartError } from './hot-launcher.ts';
+import { SlotQueue } from './slot-queue.ts';
+import { timerMs } from './transport.ts';
+import type { CallRequest, CallResult, FunctionSpec, Slot } from './types.ts';
+
+export interface PoolSlot extends Slot {
+  /** notifies when the container dies on its own (e.g. while idle) */
+  onDeath?(listener: () => void): void;
+}
+
+/** starts a container for the pool; `waitUntil` bounds admission waits (epoch ms) */
+export type SlotFactory = (fn: FunctionSpec, poolId: string, waitUntil: number) => Promise<PoolSlot>;
+
+export interface PoolLimits {
+  maxConcurrency: number;
+  queueSize: number;
+  queueWaitMs: number;
+}
+
+export interface PoolStats {
+  id: string;
+  app: string;
+  path: string;
+  image: string;
+  retired: boolean;
+  max: number;
+  starting: number;
+  idle: number;
+  busy: number;
+  queued: number;
+}
+
+type Grant = { slot: PoolSlot; fresh: boolean } | { result: CallResult };
+
+interface IdleEntry {
+  slot: PoolSlot;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class SlotPool {
+  private readonly idle: IdleEntry[] = []; // most recently used last
+  private readonly busy = new Set<PoolSlot>();
+  private readonly waiters = new SlotQueue<Grant>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly launches = new Set<Promise<void>>();
+  private starting = 0;
+  private retired = false;
+
+  constructor(
+    readonly id: string,
+    private fn: FunctionSpec,
+    private limits: PoolLimits,
+    private readonly factory: SlotFactory,
+    /** told when the pool holds nothing (no containers, no waiters) */
+    private readonly onEmpty: (pool: SlotPool) => void,
+  ) {}
+
+  /** Later calls may carry a new max_concurrency (not part of the key). */
+  update(fn: FunctionSpec, limits: PoolLimits): void {
+    this.fn = fn;
+    this.limits = limits;
+  }
+
+  get size(): number {
+    return this.starting + this.idle.length + this.busy.size;
+  }
+
+  async run(call: CallRequest): Promise<CallResult> {
+    if (call.signal?.aborted) return abortedResult();
+    const idle = this.takeIdle();
+    if (idle) return this.execOn(idle, call, false);
+    const launching = this.size < this.limits.maxConcurrency;
+    if (!launching && this.queued >= this.limits.queueSize) {
+      return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, { platformError: true });
+    }
+    const got = await this.wait(call, launching);
+    if ('result' in got) return got.result;
+    return this.execOn(got.slot, call, got.fresh);
+  }
+
+  /** Drain: no new calls come here; idle containers close now, busy ones after their call. */
+  retire(): void {
+    this.retired = true;
+    for (const e of this.idle.splice(0)) this.closeSlot(e);
+    this.checkEmpty();
+  }
+
+  /** Shutdown: fail waiters, kill everything (busy calls end with 503), wait for it all. */
+  async close(): Promise<void> {
+    this.retired = true;
+    this.waiters.settleAll({ result: faultResult(503, 'server is shutting down', { platformError: true }) });
+    for (const e of this.idle.splice(0)) this.closeSlot(e);
+    for (const s of this.busy) this.track(s.close('shutdown'));
+    while (this.launches.size > 0 || this.closing.size > 0) await Promise.allSettled([...this.launches, ...this.closing]);
+  }
+
+  stats(): PoolStats {
+    return {
+      id: this.id,
+      app: this.fn.appName,
+      path: this.fn.path,
+      image: this.fn.image,
+      retired: this.retired,
+      max: this.limits.maxConcurrency,
+      starting: this.starting,
+      idle: this.idle.length,
+      busy: this.busy.size,
+      queued: this.queued,
+    };
+  }
+
+  /** calls waiting beyond those a starting container will take */
+  private get queued(): number {
+    return Math.max(0, this.waiters.length - this.starting);
+  }
+
+  private takeIdle(): PoolSlot | undefined {
+    for (let e = this.idle.pop(); e; e = this.idle.pop()) {
+      clearTimeout(e.timer);
+      if (e.slot.healthy) return e.slot;
+      this.closeSlot(e);
+    }
+    return undefined;
+  }
+
+  private async execOn(slot: PoolSlot, call: CallRequest, fresh: boolean): Promise<CallResult> {
+    this.busy.add(slot);
+    let result: CallResult;
+    try {
+      result = await slot.exec(call);
+      this.busy.delete(slot);
+      this.offer(slot, false);
+    } catch (err) {
+      result = platformFaultResult(err);
+      this.busy.delete(slot);
+      this.track(slot.close('exec failed'));
+      this.refill();
+      this.checkEmpty();
+    }
+    return fresh ? { ...result, coldStart: true } : result;
+  }
+
+  private wait(call: CallRequest, launching: boolean): Promise<Grant> {
+    const where = `${this.fn.appName}${this.fn.path}`;
+    // A call that caused a launch waits for it (the launch is bounded by its own timeouts);
+    // one that queued at capacity waits at most hotQueueWaitMs.
+    const until = launching ? call.deadline : Math.min(call.deadline, Date.now() + this.limits.queueWaitMs);
+    const waiting = this.waiters.wait(
+      until,
+      call.signal,
+      (waited) => ({
+        result: launching
+          ? timeoutResult({ platformError: true })
+          : faultResult(503, `Too many calls in progress for ${where}: no hot container became free within ${waited} ms`, { platformError: true }),
+      }),
+      () => ({ result: abortedResult() }),
+      () => this.checkEmpty(),
+    );
+    if (launching) this.launch(call.deadline);
+    return waiting;
+  }
+
+  private launch(waitUntil: number): void {
+    this.starting++;
+    const p = this.factory(this.fn, this.id, waitUntil).then(
+      (slot) => {
+        this.starting--;
+        slot.onDeath?.(() => this.onIdleDeath(slot));
+        this.offer(slot, true);
+      },
+      (err: unknown) => {
+        this.starting--;
+        const result =
+          err instanceof HotStartError ? faultResult(502, err.message, { platformError: true }) : platformFaultResult(err);
+        this.waiters.grantNext({ result });
+        this.refill();
+        this.checkEmpty();
+      },
+    );
+    this.launches.add(p);
+    void p.finally(() => this.launches.delete(p));
+  }
+
+  /** Hands a container to the next waiter, else parks it idle (or closes it when retired). */
+  private offer(slot: PoolSlot, fresh: boolean): void {
+    if (!slot.healthy) {
+      this.track(slot.close('unhealthy'));
+      this.refill();
+      this.checkEmpty();
+      return;
+    }
+    if (this.waiters.length > 0) {
+      this.busy.add(slot); // counted as busy from now on, so no call starts a container over the cap
+      this.waiters.grantNext({ slot, fresh });
+      return;
+    }
+    const idleMs = this.fn.idleTimeout * 1000;
+    if (this.retired || idleMs <= 0) {
+      this.track(slot.close(this.retired ? 'drained' : 'idle'));
+      this.checkEmpty();
+      return;
+    }
+    const entry: IdleEntry = { slot, timer: undefined };
+    entry.timer = setTimeout(() => {
+      const i = this.idle.indexOf(entry);
+      if (i >= 0) this.idle.splice(i, 1);
+      this.closeSlot(entry);
+      this.checkEmpty();
+    }, timerMs(idleMs));
+    entry.timer.unref();
+    this.idle.push(entry);
+  }
+
+  /** Starts containers for waiters not covered by one already starting, within the cap. */
+  private refill(): void {
+    while (this.waiters.length > this.starting && this.size < this.limits.maxConcurrency) this.launch(Date.now() + this.limits.queueWaitMs);
+  }
+
+  private onIdleDeath(slot: PoolSlot): void {
+    const i = this.idle.findIndex((e) => e.slot === slot);
+    if (i < 0) return; // busy: its exec reports the fault and offer() closes it
+    const [entry] = this.idle.splice(i, 1);
+    this.closeSlot(entry!);
+    this.checkEmpty();
+  }
+
+  private closeSlot(entry: IdleEntry): void {
+    clearTimeout(entry.timer);
+    this.track(entry.slot.close());
+  }
+
+  private track(p: Promise<void>): void {
+    const q = p.catch(() => undefined);
+    this.closing.add(q);
+    void q.finally(() => this.closing.delete(q));
+  }
+
+  private checkEmpty(): void {
+    if (this.size === 0 && this.waiters.length === 0) this.onEmpty(this);
+  }
+}

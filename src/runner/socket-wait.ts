@@ -1,0 +1,47 @@
+// Hot readiness: wait until the function's socket file appears (it binds a temp name and renames it,
+// so presence means it is listening), the container exits, or the start-up timeout passes.
+// fs.watch gives the fast path; a short poll covers filesystems where inotify events do not arrive.
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export type SocketWait = 'ready' | 'timeout' | 'exited';
+
+async function isSocket(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+export function waitForSocket(socketPath: string, timeoutMs: number, exited: Promise<void>, pollMs = 25): Promise<SocketWait> {
+  return new Promise<SocketWait>((resolve) => {
+    let done = false;
+    let watcher: FSWatcher | undefined;
+    const finish = (outcome: SocketWait) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearInterval(poll);
+      watcher?.close();
+      resolve(outcome);
+    };
+    const check = () => {
+      void isSocket(socketPath).then((ok) => ok && finish('ready'));
+    };
+    const timer = setTimeout(() => {
+      // one last look: the socket may have appeared between polls
+      void isSocket(socketPath).then((ok) => finish(ok ? 'ready' : 'timeout'));
+    }, timeoutMs);
+    const poll = setInterval(check, pollMs);
+    try {
+      watcher = watch(path.dirname(socketPath), () => check());
+      watcher.on('error', () => undefined);
+    } catch {
+      // no inotify: polling alone
+    }
+    void exited.then(() => isSocket(socketPath).then((ok) => finish(ok ? 'ready' : 'exited')));
+    check();
+  });
+}

@@ -1,0 +1,42 @@
+// What a hot container's transport (Unix-socket HTTP or seed stdio) promises the slot: move one
+// FunctionRequest and bring back one size-capped FunctionResponse before the deadline, one at a time.
+// Failures are typed so the slot can map them to 502/504 and decide that the container is finished.
+import type { FunctionRequest, FunctionResponse } from './formats/message.ts';
+
+export type TransportFailure =
+  /** the deadline passed before the whole response arrived */
+  | 'timeout'
+  /** the response body (or head) exceeded the cap */
+  | 'too_large'
+  /** connection reset/closed, container gone, unparsable framing */
+  | 'broken'
+  /** the caller's signal fired */
+  | 'aborted';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: TransportFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HotTransport {
+  /** one request/response exchange; rejects with TransportError */
+  roundTrip(req: FunctionRequest, deadline: number, signal?: AbortSignal): Promise<FunctionResponse>;
+  /** drop connections; idempotent */
+  close(): void;
+  /** for transports that can break between calls (stdio): told once, with the reason */
+  onFailure?(listener: (err: TransportError) => void): void;
+}
+
+/** setTimeout fires at once for delays over 2^31-1 ms: clamp far deadlines (~24.8 days) */
+export function timerMs(ms: number): number {
+  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
+}
+
+export function tooLarge(limit: number): TransportError {
+  return new TransportError('too_large', `function response exceeds ${limit} bytes`);
+}

@@ -1,0 +1,72 @@
+// Types shared by the runner's parts and its callers (gateway, async queue).
+// Pure declarations: no I/O, no imports beyond node types.
+
+/** Route fields that decide how a function runs. A snapshot: a route update makes a new one. */
+export interface FunctionSpec {
+  appName: string;
+  path: string;
+  image: string;
+  /** MiB */
+  memory: number;
+  format: 'default' | 'http' | 'json';
+  /** seconds, per call */
+  timeout: number;
+  /** seconds a hot container may stay idle before it is reaped */
+  idleTimeout: number;
+  /** hot containers per route on this node; 0 = server default */
+  maxConcurrency: number;
+  /** app config then route config merged (route wins), keys as given */
+  config: Record<string, string>;
+}
+
+/** One invocation, as the gateway or the queue hands it to the runner. */
+export interface CallRequest {
+  id: string;
+  fn: FunctionSpec;
+  method: string;
+  /** full request URL as the client sent it, e.g. http://host:8080/r/app/hello?x=1 */
+  url: string;
+  /** request headers, lower-case names, several values kept */
+  headers: Record<string, string[]>;
+  body: Buffer;
+  /** path params (`/users/:id` -> {id: "42"}) */
+  params: Record<string, string>;
+  /** epoch ms after which the call is timed out (timeout counted from submission) */
+  deadline: number;
+  /** aborted when the client goes away or the server shuts down */
+  signal?: AbortSignal;
+}
+
+export type CallStatus = 'success' | 'error' | 'timeout';
+export type CallReason = 'timeout' | 'killed' | 'bad_exit' | 'oom';
+
+/** What the runner reports. The runner never throws for function faults: it returns them here. */
+export interface CallResult {
+  /** HTTP status for the client: 200 ok, function status for http/json formats, 502/503/504 on faults */
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+  /** the call's log (stderr for cold; stderr lines seen during the call for hot), capped */
+  log: Buffer;
+  outcome: CallStatus;
+  reason?: CallReason;
+  /** human message for faults; becomes {"error":{"message":...}} */
+  error?: string;
+  /** true when the fault is the platform's (Podman down, start-up timeout, no memory): safe to retry */
+  platformError?: boolean;
+  /** timing, ms */
+  startedAt?: number;
+  completedAt?: number;
+  /** true when a new container was started for this call */
+  coldStart?: boolean;
+}
+
+/** A hot container as the pool sees it: the tiny slot interface of fn's agent. */
+export interface Slot {
+  readonly id: string;
+  exec(call: CallRequest): Promise<CallResult>;
+  /** kill and remove; idempotent */
+  close(reason?: string): Promise<void>;
+  /** false once the container died or was marked unusable (crash, timeout, protocol error) */
+  readonly healthy: boolean;
+}

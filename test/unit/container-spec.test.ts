@@ -1,0 +1,66 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildContainerSpec, containerName, labelValue } from '../../src/runner/container-spec.ts';
+import { defaultRunnerOptions } from '../../src/runner/options.ts';
+
+const options = defaultRunnerOptions({ nodeId: 'node-1' });
+
+test('isolation defaults', () => {
+  const spec = buildContainerSpec({ name: 'podfn-cold-x', image: 'img', env: ['A=1'], memoryMb: 128, labels: { 'io.podfn.app': 'a' }, stdin: 'once', options });
+  const h = spec.HostConfig!;
+  assert.is(spec.name, 'podfn-cold-x');
+  assert.is(spec.Image, 'img');
+  assert.equal(spec.Env, ['A=1']);
+  assert.is(h.NetworkMode, 'none');
+  assert.is(h.ReadonlyRootfs, true);
+  assert.equal(h.Tmpfs, { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' });
+  assert.equal(h.CapDrop, ['ALL']);
+  assert.equal(h.SecurityOpt, ['no-new-privileges']);
+  assert.is(h.PidsLimit, 256);
+  assert.equal(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 1024 }, { Name: 'nproc', Soft: 1024, Hard: 1024 }]);
+  assert.is(h.Memory, 128 * 1024 * 1024);
+  assert.is(h.MemorySwap, 128 * 1024 * 1024);
+  assert.is(h.Init, true);
+  assert.equal(spec.Labels, { 'io.podfn.app': 'a', 'io.podfn.managed': 'true', 'io.podfn.node': 'node-1' });
+});
+
+test('stdin modes', () => {
+  const base = { name: 'n', image: 'i', env: [], memoryMb: 64, labels: {}, options };
+  const once = buildContainerSpec({ ...base, stdin: 'once' });
+  assert.equal([once.OpenStdin, once.StdinOnce, once.AttachStdin], [true, true, true]);
+  const open = buildContainerSpec({ ...base, stdin: 'open' });
+  assert.equal([open.OpenStdin, open.StdinOnce, open.AttachStdin], [true, false, true]);
+  const none = buildContainerSpec({ ...base, stdin: 'none' });
+  assert.equal([none.OpenStdin, none.StdinOnce, none.AttachStdin], [false, false, false]);
+  assert.is(none.Tty, false);
+});
+
+test('options override isolation; mounts become binds; managed labels cannot be overridden', () => {
+  const o = defaultRunnerOptions({ nodeId: 'n2', network: 'slirp4netns', readOnlyRootfs: false, capDrop: ['NET_RAW'], noNewPrivileges: false, pidsLimit: 10, init: false });
+  const spec = buildContainerSpec({
+    name: 'n', image: 'i', env: [], memoryMb: 1, labels: { 'io.podfn.managed': 'false', 'io.podfn.node': 'evil' }, stdin: 'none', options: o,
+    mounts: [{ source: '/run/podfn/sockets/abc', target: '/tmp/iofs' }, { source: '/etc/x', target: '/x', readOnly: true }],
+  });
+  const h = spec.HostConfig!;
+  assert.is(h.NetworkMode, 'slirp4netns');
+  assert.is(spec.NetworkDisabled, false);
+  assert.is(h.ReadonlyRootfs, false);
+  assert.is(h.Tmpfs, undefined);
+  assert.equal(h.CapDrop, ['NET_RAW']);
+  assert.equal(h.SecurityOpt, []);
+  assert.is(h.PidsLimit, 10);
+  assert.is(h.Init, false);
+  assert.is(h.Memory, 6 * 1024 * 1024, 'clamped to the runtime minimum');
+  assert.equal(h.Binds, ['/run/podfn/sockets/abc:/tmp/iofs:rw', '/etc/x:/x:ro']);
+  assert.equal(spec.Labels, { 'io.podfn.managed': 'true', 'io.podfn.node': 'n2' });
+});
+
+test('names and label values are sanitised', () => {
+  assert.is(containerName('cold', 'AB/c d..1'), 'podfn-cold-abcd1');
+  assert.is(containerName('', ''), 'podfn-fn-x');
+  assert.ok(/^[a-z0-9-]+$/.test(containerName('Hot Pool', '../../etc')));
+  assert.is(labelValue('a\nb\u0000c'), 'abc');
+  assert.is(labelValue('x'.repeat(300)).length, 256);
+});
+
+test.run();

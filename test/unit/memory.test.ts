@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NoMemoryError } from '../../src/runner/errors.ts';
+import { MemoryAdmission } from '../../src/runner/memory.ts';
+
+test('grants within the total, release is idempotent', async () => {
+  const m = new MemoryAdmission(256);
+  const r1 = await m.acquire(128);
+  const r2 = await m.acquire(128);
+  assert.is(m.used, 256);
+  r1();
+  r1();
+  assert.is(m.used, 128);
+  r2();
+  assert.is(m.used, 0);
+});
+
+test('a request larger than the total fails at once', async () => {
+  const m = new MemoryAdmission(100);
+  const t = Date.now();
+  const err = await m.acquire(101, { waitMs: 5000 }).catch((e: unknown) => e);
+  assert.instance(err, NoMemoryError);
+  assert.match((err as Error).message, 'Task timed out. No available memory.');
+  assert.ok(Date.now() - t < 100);
+});
+
+test('waits, then fails with the seed message', async () => {
+  const m = new MemoryAdmission(100);
+  const hold = await m.acquire(80);
+  const t = Date.now();
+  const err = await m.acquire(40, { waitMs: 150 }).catch((e: unknown) => e);
+  const waited = Date.now() - t;
+  assert.instance(err, NoMemoryError);
+  assert.is((err as Error).message, 'Task timed out. No available memory.');
+  assert.ok(waited >= 140 && waited < 1000, `waited ${waited} ms`);
+  assert.is(m.waiting, 0);
+  hold();
+});
+
+test('FIFO: a small later request does not overtake a big earlier one', async () => {
+  const m = new MemoryAdmission(100);
+  const hold = await m.acquire(60);
+  const order: string[] = [];
+  const big = m.acquire(80, { waitMs: 2000 }).then((r) => { order.push('big'); return r; });
+  const small = m.acquire(30, { waitMs: 2000 }).then((r) => { order.push('small'); return r; });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(order, [], 'small fits (60+30) but must queue behind big');
+  hold();
+  const rb = await big;
+  assert.equal(order, ['big']);
+  rb();
+  (await small)();
+  assert.equal(order, ['big', 'small']);
+  assert.is(m.used, 0);
+});
+
+test('a waiter that times out lets the ones behind it proceed', async () => {
+  const m = new MemoryAdmission(100);
+  const hold = await m.acquire(50);
+  const big = m.acquire(100, { waitMs: 50 }).catch((e: unknown) => e);
+  const small = m.acquire(40, { waitMs: 2000 });
+  assert.instance(await big, NoMemoryError);
+  const r = await small;
+  assert.is(m.used, 90);
+  r();
+  hold();
+});
+
+test('abort signal cancels a wait', async () => {
+  const m = new MemoryAdmission(10);
+  const hold = await m.acquire(10);
+  const ac = new AbortController();
+  const p = m.acquire(5, { waitMs: 5000, signal: ac.signal }).catch((e: unknown) => e);
+  ac.abort();
+  const err = await p;
+  assert.is((err as Error).name, 'AbortError');
+  assert.is(m.waiting, 0);
+  hold();
+});
+
+test.run();
