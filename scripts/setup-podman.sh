@@ -180,7 +180,10 @@ if [ "$ROOTLESS" = 1 ]; then
     stop_service "$run_dir/podman/podman.sock"
     "${as_user[@]}" podman system migrate >/dev/null 2>&1 || true
   fi
-  start_service "$run_dir/podman/podman.sock" "$home/podman-service.log" "${as_user[@]}"
+  # Rootless Podman 4.3 ignores the Ulimits of a Docker-API create: containers inherit the service's
+  # own limits, so set them here (nproc counts every process of the runner user: containers' too).
+  start_service "$run_dir/podman/podman.sock" "$home/podman-service.log" "${as_user[@]}" \
+    prlimit --nofile="${PODFN_ROOTLESS_NOFILE:-4096}" --nproc="${PODFN_ROOTLESS_NPROC:-8192}" --
 fi
 
 if [ "$ROOTFUL" = 1 ]; then
