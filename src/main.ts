@@ -27,7 +27,10 @@ function readConfig(): Config {
 async function main() {
   const config = readConfig();
   const log = createLogger(config.PODFN_LOG_LEVEL);
-  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN);
+  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN).catch((e: Error) => {
+    process.stderr.write(`podfn: cannot open the database PODFN_DB_URL=${config.PODFN_DB_URL}: ${e.message}\n`);
+    process.exit(2);
+  });
   const cache = new RouteCache(store.db);
   await cache.loadAll();
   const runner = await Runner.create(runnerOptionsFrom(config), log.child({ part: 'runner' }));
@@ -50,7 +53,7 @@ async function main() {
           await runner.drain(name);
         },
         routeChanged: async (name, path) => {
-          await cache.reloadApp(name);
+          await cache.reloadRoute(name, path);
           await runner.drain(name, path);
         },
       },

@@ -3,7 +3,7 @@
 // (write-through). May import: models, store, runner/types.
 import type { Queryable } from '../store/db.ts';
 import { listApps, getApp } from '../store/apps.ts';
-import { listRoutes } from '../store/routes.ts';
+import { listRoutes, getRoute } from '../store/routes.ts';
 import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
 
@@ -32,11 +32,30 @@ export class RouteCache {
     this.version++;
   }
 
-  /** Re-reads one app and its routes after a write (or a change seen from another node). */
+  /** Re-reads one app row after an app write; its routes stay as they are. */
   async reloadApp(name: string): Promise<void> {
-    const [app, routes] = await Promise.all([getApp(this.db, name), listRoutes(this.db, { appName: name })]);
+    const app = await getApp(this.db, name);
     if (!app) this.apps.delete(name);
-    else this.apps.set(name, { app, routes: new Map(routes.map((r) => [r.path, r])) });
+    else {
+      const entry = this.apps.get(name);
+      if (entry) entry.app = app;
+      else this.apps.set(name, { app, routes: new Map() });
+    }
+    this.version++;
+  }
+
+  /** Re-reads one route (and its app, which a route create may have made) after a route write. */
+  async reloadRoute(appName: string, path: string): Promise<void> {
+    const [app, route] = await Promise.all([getApp(this.db, appName), getRoute(this.db, appName, path)]);
+    if (!app) {
+      this.apps.delete(appName);
+    } else {
+      let entry = this.apps.get(appName);
+      if (!entry) this.apps.set(appName, (entry = { app, routes: new Map() }));
+      entry.app = app;
+      if (route) entry.routes.set(path, route);
+      else entry.routes.delete(path);
+    }
     this.version++;
   }
 

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import type { HttpDeps } from './deps.ts';
 import { errorHandler, jsonError } from './errors.ts';
+import { rawPathname, hasDotSegment } from './raw-path.ts';
 import { systemApi } from './system.ts';
 import { appsApi } from './admin/apps.ts';
 import { routesApi, allRoutesApi } from './admin/routes.ts';
@@ -13,6 +14,12 @@ export function buildApp(deps: HttpDeps, extra?: (app: Hono) => void): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => jsonError(c, 404, 'Path not found'));
+  // The URL parser resolves `..` before routing, so `/v1/apps/x/%2e%2e/base` would address app `base`:
+  // refuse dot segments on the raw target instead of acting on a different resource.
+  app.use('*', async (c, next) => {
+    if (hasDotSegment(rawPathname(c))) return jsonError(c, 400, 'Path malformed: . and .. segments are not allowed');
+    await next();
+  });
 
   app.route('/', systemApi(deps));
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));

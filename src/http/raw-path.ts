@@ -13,3 +13,17 @@ export function rawPathname(c: Context): string {
   }
   return new URL(c.req.url).pathname;
 }
+
+/** True when any segment, decoded, is `.` or `..` (plain, `%2e%2e`, or hidden in an encoded `%2F`). */
+export function hasDotSegment(pathname: string): boolean {
+  for (const seg of pathname.split('/')) {
+    let decoded = seg;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      // malformed escapes are judged by the handlers; here only dot segments matter
+    }
+    if (decoded.split('/').some((s) => s === '.' || s === '..')) return true;
+  }
+  return false;
+}

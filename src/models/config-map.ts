@@ -58,7 +58,7 @@ export function parseHeaders(v: unknown, opts: { allowEmpty?: boolean } = {}): R
     }
     for (const val of values as string[]) {
       if (/[\r\n\0]/.test(val)) throw badRequest(`Invalid route header ${name}: CR, LF and NUL are not allowed`);
-      if (val.length > CONFIG_VALUE_MAX) throw badRequest(`Invalid route header ${name}: at most ${CONFIG_VALUE_MAX} bytes`);
+      if (Buffer.byteLength(val) > CONFIG_VALUE_MAX) throw badRequest(`Invalid route header ${name}: at most ${CONFIG_VALUE_MAX} bytes`);
     }
     if (values.length === 0 && !opts.allowEmpty) continue;
     out[name] = values as string[];

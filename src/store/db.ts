@@ -45,8 +45,26 @@ export async function openStore(url: string, authToken?: string): Promise<Store>
     await client.execute('PRAGMA foreign_keys = ON');
   }
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
+  await migrateOnce(db);
   return { db, client, embedded, close: () => client.close() };
+}
+
+/**
+ * Applies pending migrations. Several nodes starting together on an empty database race: the loser
+ * fails with "already exists" while the winner's migration commits, so it retries and then finds
+ * the migrations applied.
+ */
+async function migrateOnce(db: Db): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await migrate(db, { migrationsFolder });
+      return;
+    } catch (e) {
+      const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
+      if (attempt >= 10 || !/already exists|SQLITE_BUSY|database is locked/i.test(text)) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
 }
 
 /** Cheap readiness probe. */

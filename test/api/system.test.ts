@@ -1,0 +1,93 @@
+// Black-box: ping, version, liveness, readiness, unknown paths, and the OpenAPI document (parses, lists
+// every admin path with its methods, and every $ref resolves).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRequire } from 'node:module';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { client, expectError, expectOk, type Client } from '../helpers/http.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+const test = suite<{ srv?: TestServer }>('api: system endpoints and OpenAPI');
+let c: Client;
+
+test.before(async (ctx) => {
+  ctx.srv = await startServer();
+  c = client(ctx.srv.url);
+});
+test.after(async (ctx) => {
+  await ctx.srv?.stop();
+});
+
+test('GET / answers 200 JSON', async () => {
+  const body = expectOk<Record<string, unknown>>(await c.get('/'));
+  assert.ok(Object.keys(body).length > 0);
+});
+
+test('GET /version answers {"version": package version}', async () => {
+  assert.equal(expectOk(await c.get('/version')), { version: pkg.version });
+});
+
+test('GET /healthz is 200', async () => {
+  expectOk(await c.get('/healthz'));
+});
+
+test('GET /readyz: the database check is ok, and the status code agrees with the checks', async () => {
+  const res = await c.get('/readyz');
+  const body = res.json<{ status: string; checks: Record<string, { ok: boolean }> }>();
+  assert.ok(body.checks.database?.ok, res.text);
+  const allOk = Object.values(body.checks).every((x) => x.ok);
+  assert.is(res.status, allOk ? 200 : 503, res.text);
+});
+
+test('unknown paths are 404 {"error":{"message":"Path not found"}}', async () => {
+  expectError(await c.get('/v1/nope'), 404, 'Path not found');
+  expectError(await c.get('/v2/apps'), 404, 'Path not found');
+  expectError(await c.req('POST', '/v1/routes', {}), 404, 'Path not found');
+});
+
+interface OpenApi {
+  openapi: string;
+  info: { version: string };
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+test('GET /v1/openapi.json is an OpenAPI 3 document listing every admin path and method', async () => {
+  const doc = expectOk<OpenApi>(await c.get('/v1/openapi.json'));
+  assert.match(doc.openapi, /^3\./);
+  assert.is(doc.info.version, pkg.version);
+  const want: Record<string, string[]> = {
+    '/v1/apps': ['get', 'post'],
+    '/v1/apps/{app}': ['get', 'put', 'patch', 'delete'],
+    '/v1/apps/{app}/routes': ['get', 'post'],
+    '/v1/apps/{app}/routes/{route}': ['get', 'put', 'patch', 'delete'],
+    '/v1/routes': ['get'],
+    '/version': ['get'],
+  };
+  for (const [p, methods] of Object.entries(want)) {
+    assert.ok(doc.paths[p], `path ${p} listed`);
+    for (const m of methods) assert.ok(doc.paths[p]![m], `${m.toUpperCase()} ${p} listed`);
+  }
+});
+
+test('every $ref in the OpenAPI document resolves', async () => {
+  const doc = expectOk<OpenApi>(await c.get('/v1/openapi.json'));
+  const refs: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === '$ref' && typeof x === 'string') refs.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(doc);
+  assert.ok(refs.length > 0);
+  for (const ref of refs) {
+    const m = /^#\/components\/schemas\/(.+)$/.exec(ref);
+    assert.ok(m && doc.components.schemas[m[1]!], `unresolved ${ref}`);
+  }
+});
+
+test.run();

@@ -1,0 +1,219 @@
+// Runs a real podfn server process for black-box tests and benchmarks: a free port, a temp embedded
+// database, a clean environment (the caller's PODFN_* and PORT never leak in), readiness by /healthz,
+// and stop/restart/kill so suites can prove what survives a restart. Temp dirs and stray processes are
+// cleaned up even when a suite crashes.
+//
+// The server runs as `node --import tsx src/main.ts` (one process), not through the tsx CLI wrapper:
+// the wrapper forks a second node and cannot forward SIGKILL, so a kill test would leave the real
+// server running on the port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Extra environment; a value of undefined removes the variable. */
+export type Env = Record<string, string | undefined>;
+
+export interface ServerOptions {
+  env?: Env;
+  /** default: file:<tmpdir>/podfn.db */
+  dbUrl?: string;
+  /** default: a free port */
+  port?: number;
+  /** how long to wait for /healthz (default 30 s) */
+  readyTimeoutMs?: number;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  /** temp dir holding the database (removed by stop()) */
+  dir: string;
+  dbUrl: string;
+  pid(): number | undefined;
+  /** stdout + stderr of the current process so far (tail) */
+  output(): string;
+  /** SIGTERM, wait for exit, remove the temp dir. Final. */
+  stop(): Promise<ExitInfo | undefined>;
+  /** SIGTERM (if running), then start again on the same port and database; env is merged in. */
+  restart(env?: Env): Promise<void>;
+  /** Sends a signal and waits for the exit; the data stays, so restart() can follow. */
+  kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
+}
+
+const OUTPUT_CAP = 64 * 1024;
+const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The caller's environment without podfn settings, plus podfn's test defaults and `extra`. */
+export function serverEnv(extra: Env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('PODFN_') || k === 'PORT' || k === 'HOST') continue;
+    env[k] = v;
+  }
+  env.HOST = '127.0.0.1';
+  env.PODFN_LOG_LEVEL = 'warn';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function spawnServer(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  let out = '';
+  const append = (b: Buffer) => {
+    out += b.toString('utf8');
+    if (out.length > OUTPUT_CAP) out = out.slice(-OUTPUT_CAP);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  // say how it ended: a signal from elsewhere (OOM killer, a stray pkill) leaves no output of its own
+  child.once('exit', (code, signal) => append(Buffer.from(`\n[podfn process exited: code ${code}, signal ${signal}]\n`)));
+  return { child, output: () => out };
+}
+
+function waitExit(child: ChildProcess): Promise<ExitInfo> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`podfn exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${output()}`);
+    }
+    if (await probe(`${url}/healthz`)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`podfn did not answer /healthz within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+async function terminate(child: ChildProcess, graceMs = 12_000): Promise<ExitInfo> {
+  const exited = waitExit(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const info = await exited;
+  clearTimeout(timer);
+  return info;
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-test-'));
+  dirs.add(dir);
+  const dbUrl = opts.dbUrl ?? `file:${path.join(dir, 'podfn.db')}`;
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const readyTimeout = opts.readyTimeoutMs ?? 30_000;
+  let extra: Env = { ...opts.env, PORT: String(port), PODFN_DB_URL: dbUrl };
+  let current: { child: ChildProcess; output: () => string } | undefined;
+
+  const launch = async () => {
+    current = spawnServer(serverEnv(extra));
+    await waitReady(url, current.child, current.output, readyTimeout);
+  };
+  try {
+    await launch();
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
+    throw e;
+  }
+
+  return {
+    url,
+    port,
+    dir,
+    dbUrl,
+    pid: () => current?.child.pid,
+    output: () => current?.output() ?? '',
+    async stop() {
+      const info = current ? await terminate(current.child) : undefined;
+      current = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
+      return info;
+    },
+    async restart(env?: Env) {
+      if (current) await terminate(current.child);
+      extra = { ...extra, ...env, PORT: String(port), PODFN_DB_URL: dbUrl };
+      await launch();
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (!current) throw new Error('server is not running');
+      const exited = waitExit(current.child);
+      current.child.kill(signal);
+      const info = await exited;
+      return info;
+    },
+  };
+}
+
+export interface RunResult extends ExitInfo {
+  output: string;
+  /** true when the process was still running at the deadline (it was killed) */
+  timedOut: boolean;
+}
+
+/** Runs the server with `env` until it exits on its own (for start-up failures). */
+export async function runServerToExit(env: Env, timeoutMs = 20_000): Promise<RunResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-test-'));
+  dirs.add(dir);
+  const port = await freePort();
+  const { child, output } = spawnServer(serverEnv({ PORT: String(port), PODFN_DB_URL: `file:${path.join(dir, 'podfn.db')}`, ...env }));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const info = await waitExit(child);
+  clearTimeout(timer);
+  fs.rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+  return { ...info, output: output(), timedOut };
+}
