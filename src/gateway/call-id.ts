@@ -1,6 +1,10 @@
 // Call ids: UUIDv7 (48-bit millisecond time + random), so ids are unique, unguessable and sort by time
 // (the seed derived them from address+path+second, which collided).
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+// randomBytes(16) per id is a getrandom() syscall per call: draw 256 ids' worth at a time
+const POOL = Buffer.alloc(16 * 256);
+let poolAt = POOL.length;
 
 let lastMs = 0;
 let seq = 0;
@@ -15,7 +19,12 @@ export function newCallId(now = Date.now()): string {
     lastMs = now;
     seq = 0;
   }
-  const b = randomBytes(16);
+  if (poolAt >= POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const b = Buffer.from(POOL.subarray(poolAt, poolAt + 16)); // a copy: the pool is refilled in place
+  poolAt += 16;
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (seq >> 8);
   b[7] = seq & 0xff;

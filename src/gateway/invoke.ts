@@ -4,7 +4,21 @@ import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
 import type { CallRequest, CallResult, FunctionSpec } from '../runner/types.ts';
 
+const specs = new WeakMap<Route, { app: App; spec: FunctionSpec }>();
+
+/**
+ * One spec object per (app, route) snapshot of the route cache: the runner hashes a spec into its pool
+ * key once per object (hot-pool.ts poolKey), so a fresh object per call meant a sha256 per call.
+ */
 export function functionSpec(app: App, route: Route): FunctionSpec {
+  const hit = specs.get(route);
+  if (hit && hit.app === app) return hit.spec;
+  const spec = newFunctionSpec(app, route);
+  specs.set(route, { app, spec });
+  return spec;
+}
+
+function newFunctionSpec(app: App, route: Route): FunctionSpec {
   return {
     appName: route.appName,
     path: route.path,
@@ -32,13 +46,27 @@ export function headerMap(headers: Headers): Record<string, string[]> {
   return out;
 }
 
+/** Same map from node's rawHeaders (name, value, name, value, ...), skipping the Headers object. */
+export function rawHeaderMap(raw: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const list = (out[name] ??= []);
+    // as Headers does: one value joined with ", ", except set-cookie
+    if (list.length === 0 || name === 'set-cookie') list.push(raw[i + 1]!);
+    else list[0] = `${list[0]}, ${raw[i + 1]!}`;
+  }
+  return out;
+}
+
 export interface BuildCall {
   id: string;
   app: App;
   route: Route;
   method: string;
   url: string;
-  headers: Headers;
+  /** a Headers object, or the map already built (rawHeaderMap) */
+  headers: Headers | Record<string, string[]>;
   body: Buffer;
   now: number;
   signal?: AbortSignal;
@@ -50,7 +78,7 @@ export function buildCall(b: BuildCall): CallRequest {
     fn: functionSpec(b.app, b.route),
     method: b.method,
     url: b.url,
-    headers: headerMap(b.headers),
+    headers: b.headers instanceof Headers ? headerMap(b.headers) : b.headers,
     body: b.body,
     params: {},
     deadline: b.now + b.route.timeout * 1000,

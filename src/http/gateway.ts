@@ -3,9 +3,9 @@
 import { Hono, type Context } from 'hono';
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { newCallId } from '../gateway/call-id.ts';
-import { buildCall, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
+import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
-import { readBody } from './body.ts';
+import { nodeIncoming, readBody } from './body.ts';
 import { rawPathname } from './raw-path.ts';
 import { jsonError } from './errors.ts';
 import type { Logger } from '../log.ts';
@@ -57,7 +57,10 @@ export function gatewayApi(deps: GatewayDeps) {
 
     const now = Date.now();
     const id = newCallId(now);
-    const call = buildCall({ id, app, route, method, url: c.req.url, headers: c.req.raw.headers, body, now, signal: c.req.raw.signal });
+    // node's raw header list when we have it: c.req.raw.headers would build an undici Headers per call
+    const incoming = nodeIncoming(c);
+    const headers = incoming ? rawHeaderMap(incoming.rawHeaders) : c.req.raw.headers;
+    const call = buildCall({ id, app, route, method, url: c.req.url, headers, body, now, signal: c.req.raw.signal });
 
     if (route.type === 'async') {
       await deps.calls.enqueue(call, now);
