@@ -1,12 +1,12 @@
 // podfn's entry point: read the configuration, open the store (migrations), load the route cache,
 // start the runner, serve HTTP, and shut down gracefully on SIGTERM/SIGINT. Wiring only; every part
 // lives in its own folder.
-import { serve } from '@hono/node-server';
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { createLogger } from './log.ts';
 import { openStore } from './store/db.ts';
 import { buildApp } from './http/app.ts';
-import { gatewayApi, type CallSink } from './http/gateway.ts';
+import { gatewayHandler, type CallSink } from './http/gateway.ts';
+import { createHttpServer } from './http/server.ts';
 import { RouteCache } from './gateway/route-cache.ts';
 import { Runner } from './runner/index.ts';
 import { runnerOptionsFrom } from './runner-options.ts';
@@ -42,43 +42,37 @@ async function main() {
     },
   };
 
-  const app = buildApp(
-    {
-      store,
-      config,
-      log,
-      changes: {
-        appChanged: async (name) => {
-          await cache.reloadApp(name);
-          await runner.drain(name);
-        },
-        routeChanged: async (name, path) => {
-          await cache.reloadRoute(name, path);
-          await runner.drain(name, path);
-        },
+  const app = buildApp({
+    store,
+    config,
+    log,
+    changes: {
+      appChanged: async (name) => {
+        await cache.reloadApp(name);
+        await runner.drain(name);
       },
-      limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
-      readiness: async () => {
-        const s = runner.state();
-        return { runner: { ok: s.podman === 'up', detail: s } };
+      routeChanged: async (name, path) => {
+        await cache.reloadRoute(name, path);
+        await runner.drain(name, path);
       },
     },
-    (root) =>
-      root.route(
-        '/r',
-        gatewayApi({
-          cache,
-          runner,
-          calls,
-          log,
-          syncBodyLimit: config.PODFN_SYNC_BODY_LIMIT,
-          asyncBodyLimit: config.PODFN_ASYNC_BODY_LIMIT,
-        }),
-      ),
-  );
-
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log.info({ port: info.port, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
+    limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
+    readiness: async () => {
+      const s = runner.state();
+      return { runner: { ok: s.podman === 'up', detail: s } };
+    },
+  });
+  const gateway = gatewayHandler({
+    cache,
+    runner,
+    calls,
+    log,
+    syncBodyLimit: config.PODFN_SYNC_BODY_LIMIT,
+    asyncBodyLimit: config.PODFN_ASYNC_BODY_LIMIT,
+  });
+  const server = createHttpServer(app, gateway);
+  server.listen(config.PORT, config.HOST, () => {
+    log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
   });
   let stopping = false;
   const stop = (signal: string) => {

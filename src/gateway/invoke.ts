@@ -37,15 +37,6 @@ export function usesPayloadParam(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
 }
 
-export function headerMap(headers: Headers): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  headers.forEach((value, name) => {
-    // Headers joins repeated values with ", "; set-cookie is the one list that must stay split
-    out[name] = name === 'set-cookie' ? headers.getSetCookie() : [value];
-  });
-  return out;
-}
-
 /** Same map from node's rawHeaders (name, value, name, value, ...), skipping the Headers object. */
 export function rawHeaderMap(raw: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -65,8 +56,8 @@ export interface BuildCall {
   route: Route;
   method: string;
   url: string;
-  /** a Headers object, or the map already built (rawHeaderMap) */
-  headers: Headers | Record<string, string[]>;
+  /** request headers as rawHeaderMap builds them */
+  headers: Record<string, string[]>;
   body: Buffer;
   now: number;
   signal?: AbortSignal;
@@ -78,7 +69,7 @@ export function buildCall(b: BuildCall): CallRequest {
     fn: functionSpec(b.app, b.route),
     method: b.method,
     url: b.url,
-    headers: b.headers instanceof Headers ? headerMap(b.headers) : b.headers,
+    headers: b.headers,
     body: b.body,
     params: {},
     deadline: b.now + b.route.timeout * 1000,
@@ -90,22 +81,25 @@ export function buildCall(b: BuildCall): CallRequest {
 const DROP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'fn-call-id']);
 
 /**
- * Response headers: the function's own (http/json formats), then the route's `headers` (they win, as
- * configured by the operator), then Fn-Call-Id. Errors are JSON bodies with the runner's message.
+ * Response headers as node's flat [name, value, ...] list: the function's own (http/json formats),
+ * then the route's `headers` (they win, as configured by the operator), then Fn-Call-Id. Errors are
+ * JSON bodies with the runner's message.
  */
-export function responseOf(result: CallResult, route: Route, callId: string): { status: number; headers: Headers; body: Buffer } {
-  const headers = new Headers();
+export function responseOf(result: CallResult, route: Route, callId: string): { status: number; headers: string[]; body: Buffer } {
+  const headers: string[] = [];
   const ok = !result.error;
   if (ok) {
-    for (const [k, v] of result.headers) if (!DROP.has(k.toLowerCase())) headers.append(k, v);
-    for (const [k, values] of Object.entries(route.headers)) {
-      headers.delete(k);
-      for (const v of values) headers.append(k, v);
+    const routeHeaders = Object.entries(route.headers);
+    const overridden = new Set(routeHeaders.map(([k]) => k.toLowerCase()));
+    for (const [k, v] of result.headers) {
+      const lower = k.toLowerCase();
+      if (!DROP.has(lower) && !overridden.has(lower)) headers.push(k, v);
     }
+    for (const [k, values] of routeHeaders) for (const v of values) headers.push(k, v);
   } else {
-    headers.set('content-type', 'application/json');
+    headers.push('Content-Type', 'application/json');
   }
-  headers.set('Fn-Call-Id', callId);
+  headers.push('Fn-Call-Id', callId);
   const body = ok ? result.body : Buffer.from(JSON.stringify({ error: { message: result.error } }));
   return { status: result.status, headers, body };
 }

@@ -10,7 +10,7 @@ import { appsApi } from './admin/apps.ts';
 import { routesApi, allRoutesApi } from './admin/routes.ts';
 import { openApiDocument } from './openapi.ts';
 
-export function buildApp(deps: HttpDeps, extra?: (app: Hono) => void): Hono {
+export function buildApp(deps: HttpDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => jsonError(c, 404, 'Path not found'));
@@ -26,6 +26,5 @@ export function buildApp(deps: HttpDeps, extra?: (app: Hono) => void): Hono {
   app.route('/v1/apps', appsApi(deps));
   app.route('/v1/apps', routesApi(deps));
   app.route('/v1/routes', allRoutesApi(deps));
-  extra?.(app);
   return app;
 }

@@ -1,13 +1,16 @@
-// ANY /r/{app}/{path...}: the invocation gateway. Reads top to bottom: route lookup (cache, no DB) ->
-// input -> call record -> runner (sync) or durable queue (async) -> response with Fn-Call-Id.
-import { Hono, type Context } from 'hono';
+// ANY /r/{app}/{path...}: the invocation gateway, as a plain node request handler. It is the hot path,
+// so it skips Hono's web Request/Response layers (measured: ~25% of the gateway's CPU per hot call);
+// the admin API stays on Hono. Reads top to bottom: route lookup (cache, no DB) -> input -> runner
+// (sync) or durable queue (async) -> response with Fn-Call-Id -> call record (batched, off the path).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { newCallId } from '../gateway/call-id.ts';
 import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
-import { nodeIncoming, readBody } from './body.ts';
-import { rawPathname } from './raw-path.ts';
-import { jsonError } from './errors.ts';
+import { ApiError } from '../models/errors.ts';
+import { isUnavailable } from '../store/sql-errors.ts';
+import { hasDotSegment } from './raw-path.ts';
+import { readIncoming } from './body.ts';
 import type { Logger } from '../log.ts';
 
 export interface Invoker {
@@ -31,51 +34,90 @@ export interface GatewayDeps {
   asyncBodyLimit: number;
 }
 
-export function gatewayApi(deps: GatewayDeps) {
-  const api = new Hono();
-  const handle = async (c: Context) => {
-    const url = new URL(c.req.url);
-    // /r/{app}/{rest}: taken from the raw path so encoded characters reach the lookup unchanged
-    const m = /^\/r\/([^/]+)(\/.*)?$/.exec(rawPathname(c));
-    if (!m) return jsonError(c, 404, 'App not found');
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** True for the targets this handler owns: /r and /r/... */
+export function isGatewayTarget(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/r') && (url.length === 2 || url[2] === '/' || url[2] === '?');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: string[] = []): void {
+  const buf = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(buf.length), ...headers]);
+  res.end(buf);
+}
+
+const sendError = (res: ServerResponse, status: number, message: string, headers: string[] = []) =>
+  sendJson(res, status, { error: { message } }, headers);
+
+export function gatewayHandler(deps: GatewayDeps): NodeHandler {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/r';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    const search = q < 0 ? '' : target.slice(q);
+    if (hasDotSegment(pathname)) return sendError(res, 400, 'Path malformed: . and .. segments are not allowed');
+    const m = /^\/r\/([^/]+)(\/.*)?$/.exec(pathname);
+    if (!m) return sendError(res, 404, 'App not found');
     let appName: string;
     let routePath: string;
     try {
       appName = decodeURIComponent(m[1]!);
       routePath = decodeURIComponent(m[2] ?? '/');
     } catch {
-      return jsonError(c, 400, 'Path malformed: bad percent-encoding');
+      return sendError(res, 400, 'Path malformed: bad percent-encoding');
     }
     const found = deps.cache.lookup(appName, routePath);
-    if (!found.ok) return jsonError(c, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
+    if (!found.ok) return sendError(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
     const { app, route } = found;
 
-    const method = c.req.method;
+    const method = req.method ?? 'GET';
     const limit = route.type === 'async' ? deps.asyncBodyLimit : deps.syncBodyLimit;
-    const body = usesPayloadParam(method) ? Buffer.from(url.searchParams.get('payload') ?? '') : await readBody(c, limit);
-    if (body.length > limit) return jsonError(c, 413, `Request body too large: the limit is ${limit} bytes`);
+    let body: Buffer;
+    if (usesPayloadParam(method)) {
+      body = Buffer.from(new URLSearchParams(search).get('payload') ?? '');
+      req.resume();
+    } else {
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > limit) {
+        req.resume();
+        return sendError(res, 413, `Request body too large: the limit is ${limit} bytes`, ['Connection', 'close']);
+      }
+      body = await readIncoming(req, limit);
+    }
+    if (body.length > limit) return sendError(res, 413, `Request body too large: the limit is ${limit} bytes`);
 
     const now = Date.now();
     const id = newCallId(now);
-    // node's raw header list when we have it: c.req.raw.headers would build an undici Headers per call
-    const incoming = nodeIncoming(c);
-    const headers = incoming ? rawHeaderMap(incoming.rawHeaders) : c.req.raw.headers;
-    const call = buildCall({ id, app, route, method, url: c.req.url, headers, body, now, signal: c.req.raw.signal });
+    const url = `http://${req.headers.host ?? 'localhost'}${target}`;
+    // the client going away cancels the call and frees its container
+    const ac = new AbortController();
+    const onClose = () => {
+      if (!res.writableEnded) ac.abort();
+    };
+    res.once('close', onClose);
+    const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal });
 
     if (route.type === 'async') {
       await deps.calls.enqueue(call, now);
-      c.header('Fn-Call-Id', id);
-      return c.json({ call_id: id }, 202);
+      return sendJson(res, 202, { call_id: id }, ['Fn-Call-Id', id]);
     }
     const result = await deps.runner.run(call);
+    const out = responseOf(result, route, id);
+    if (!res.destroyed) {
+      res.writeHead(out.status, [...out.headers, 'Content-Length', String(out.body.length)]);
+      res.end(method === 'HEAD' ? undefined : out.body);
+    }
     deps.calls.recordSync(call, result, now);
-    const res = responseOf(result, route, id);
-    return new Response(method === 'HEAD' ? null : new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength), {
-      status: res.status,
-      headers: res.headers,
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof ApiError) return sendError(res, err.status, err.message);
+      if (isUnavailable(err)) return sendError(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1']);
+      deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
+      sendError(res, 500, 'internal server error');
     });
   };
-  api.all('/:app', handle);
-  api.all('/:app/*', handle);
-  return api;
 }
