@@ -67,14 +67,20 @@ export const calls = sqliteTable(
     index('calls_app_created').on(t.appName, t.createdAt),
     index('calls_queue').on(t.status, t.notBefore),
     index('calls_lease').on(t.status, t.leaseUntil),
+    // retention purges by age across all apps
+    index('calls_created').on(t.createdAt),
   ],
 );
 
-export const callLogs = sqliteTable('call_logs', {
-  callId: text('call_id').primaryKey(),
-  log: blob('log', { mode: 'buffer' }).notNull(),
-  createdAt: integer('created_at').notNull(),
-});
+export const callLogs = sqliteTable(
+  'call_logs',
+  {
+    callId: text('call_id').primaryKey(),
+    log: blob('log', { mode: 'buffer' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('call_logs_created').on(t.createdAt)],
+);
 
 export type AppRow = typeof apps.$inferSelect;
 export type RouteRow = typeof routes.$inferSelect;

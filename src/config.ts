@@ -41,6 +41,20 @@ export const settings = {
   PODFN_MAX_LOG_BYTES: [int(0, 1024 * MiB), String(MiB), 'max log bytes kept per call (truncated above)'],
   PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', 'memory (MiB) the runner may promise to containers (0 = the host\'s total)'],
   PODFN_MEMORY_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call waits for memory before 503'],
+  PODFN_ASYNC_WORKERS: [int(0, 1000), '4', 'async calls this gateway runs at once (0 = none; only /tasks consumers run them)'],
+  PODFN_ASYNC_MAX_ATTEMPTS: [int(1, 100), '3', 'attempts per async call for platform failures and lost workers (then status error)'],
+  PODFN_ASYNC_RETRY_BASE_MS: [int(0, 3_600_000), '1000', 'backoff before async retry n: base * 2^(n-1), +-20% jitter'],
+  PODFN_ASYNC_RETRY_MAX_MS: [int(0, 86_400_000), '60000', 'cap of the async retry backoff'],
+  PODFN_QUEUE_LEASE_MS: [int(200, 3_600_000), '30000', 'lease of a claimed async call; a dead gateway\'s calls are re-queued after it'],
+  PODFN_QUEUE_POLL_MS: [int(10, 60_000), '500', 'how often idle async workers look for calls queued by other gateways or due retries'],
+  PODFN_TASK_LEASE_MS: [int(200, 86_400_000), '60000', 'a task handed out by GET /tasks returns to the queue when not acknowledged within this'],
+  PODFN_RECORD_SYNC_CALLS: [bool, 'true', 'record sync calls (batched off the request path)'],
+  PODFN_RECORD_FLUSH_MS: [int(10, 60_000), '200', 'sync call records are written at least this often (a crash can lose this much)'],
+  PODFN_RECORD_BUFFER_MAX: [int(100, 10_000_000), '20000', 'sync call records kept in memory while the database is unavailable (oldest dropped above)'],
+  PODFN_CALL_LOG_MAX_BYTES: [int(0, 64 * MiB), '65536', 'stored log bytes per call (head kept)'],
+  PODFN_CALL_RETENTION_S: [int(0, 10 * 365 * 86400), '604800', 'finished call records and logs older than this are purged (0 = keep)'],
+  PODFN_RETENTION_INTERVAL_MS: [int(1000, 86_400_000), '60000', 'how often the retention purge runs'],
+  PODFN_SHUTDOWN_GRACE_MS: [int(0, 3_600_000), '10000', 'on SIGTERM: how long in-flight sync and async calls may finish'],
 } as const satisfies Record<string, readonly [z.ZodType, string, string]>;
 
 type Settings = typeof settings;

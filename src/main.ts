@@ -11,6 +11,8 @@ import { RouteCache } from './gateway/route-cache.ts';
 import { Runner } from './runner/index.ts';
 import { runnerOptionsFrom } from './runner-options.ts';
 import { VERSION } from './version.ts';
+import { startQueue } from './queue/index.ts';
+import { queueOptionsFrom } from './queue-options.ts';
 
 function readConfig(): Config {
   try {
@@ -35,14 +37,11 @@ async function main() {
   await cache.loadAll();
   const runner = await Runner.create(runnerOptionsFrom(config), log.child({ part: 'runner' }));
 
-  const calls: CallSink = {
-    recordSync: () => {},
-    enqueue: async () => {
-      throw new Error('async queue not wired');
-    },
-  };
+  const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: queueOptionsFrom(config) });
+  const calls: CallSink = queue.sink;
 
   const app = buildApp({
+    queue,
     store,
     config,
     log,
@@ -75,16 +74,24 @@ async function main() {
     log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
   });
   let stopping = false;
+  // SIGTERM: stop accepting; sync calls in flight finish (up to the grace); then the queue (async calls
+  // finish or go back to the queue; sync records flushed); then the runner (hot containers); exit 0
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    setTimeout(() => process.exit(0), 15_000).unref();
-    server.close(async () => {
+    const grace = config.PODFN_SHUTDOWN_GRACE_MS;
+    const deadline = Date.now() + grace;
+    setTimeout(() => process.exit(0), grace + 15_000).unref();
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    void (async () => {
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, grace))]);
+      await queue.stop(Math.max(0, deadline - Date.now())).catch((e) => log.error({ err: (e as Error).message }, 'queue stop failed'));
       await runner.close().catch(() => {});
       store.close();
       process.exit(0);
-    });
+    })();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

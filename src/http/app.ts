@@ -9,6 +9,8 @@ import { systemApi } from './system.ts';
 import { appsApi } from './admin/apps.ts';
 import { routesApi, allRoutesApi } from './admin/routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { callsApi } from './admin/calls.ts';
+import { tasksApi } from './tasks.ts';
 
 export function buildApp(deps: HttpDeps): Hono {
   const app = new Hono();
@@ -26,5 +28,8 @@ export function buildApp(deps: HttpDeps): Hono {
   app.route('/v1/apps', appsApi(deps));
   app.route('/v1/apps', routesApi(deps));
   app.route('/v1/routes', allRoutesApi(deps));
+  app.route('/v1/apps', callsApi({ store: deps.store }));
+  const queue = deps.queue;
+  if (queue) app.route('/', tasksApi({ tasks: queue.tasks, bodyLimit: deps.config.PODFN_ADMIN_BODY_LIMIT, stats: () => queue.stats() }));
   return app;
 }

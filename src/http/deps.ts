@@ -3,6 +3,7 @@ import type { Store } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RouteLimits } from '../models/route.ts';
+import type { QueueHandle } from '../queue/index.ts';
 
 /** Told after every committed admin write, so caches and hot pools follow the database. */
 export interface ChangeListener {
@@ -18,4 +19,6 @@ export interface HttpDeps {
   limits: RouteLimits;
   /** extra readiness checks (runner state), name -> ok + detail */
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
+  /** the async queue: /tasks and /v1/queue (absent in tests that do not need it) */
+  queue?: Pick<QueueHandle, 'tasks' | 'stats'>;
 }

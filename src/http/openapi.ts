@@ -1,6 +1,7 @@
 // The OpenAPI 3 document of podfn's HTTP API, served at GET /v1/openapi.json. Seed paths keep the
 // seed swagger's shapes; podfn's extensions (calls, logs, health) are listed alongside.
 import { VERSION } from '../version.ts';
+import { queueOpenApiPaths, queueOpenApiSchemas } from './queue-openapi.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -100,6 +101,7 @@ export function openApiDocument() {
       '/version': { get: { tags: ['System'], summary: 'Version', responses: { 200: ok('Version', { type: 'object', properties: { version: { type: 'string' } } }) } } },
       '/healthz': { get: { tags: ['System'], summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { tags: ['System'], summary: 'Database (and runner) ready', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+      ...queueOpenApiPaths,
     },
     components: {
       schemas: {
@@ -132,6 +134,7 @@ export function openApiDocument() {
         },
         RouteWrapper: { type: 'object', required: ['route'], properties: { message: { type: 'string' }, route: ref('Route') } },
         RoutesWrapper: { type: 'object', required: ['routes'], properties: { message: { type: 'string' }, routes: { type: 'array', items: ref('Route') } } },
+        ...queueOpenApiSchemas,
       },
     },
   };

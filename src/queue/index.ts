@@ -1,0 +1,98 @@
+// src/queue: everything about call records and asynchronous execution. The durable queue is the
+// `calls` table in libSQL (no broker): accepted async calls are committed before their 202, workers
+// of every gateway process claim them atomically under a lease, run them through the runner, retry
+// platform failures with backoff, and record outcomes and logs. Sync calls are recorded in batches off
+// the request path. /tasks consumers reserve and acknowledge calls from the same queue. Retention
+// purges old records; stop() gives running calls a grace period and returns the rest to the queue.
+//
+// May import: src/store (all SQL lives there), runner/types and runner/call-env (pure), gateway's
+// route cache type and functionSpec (pure), db/schema types, node built-ins. Never Podman or HTTP.
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store/db.ts';
+import { countByStatus } from '../store/calls.ts';
+import { queueDepth } from '../store/queue.ts';
+import type { CallRequest, CallResult } from '../runner/types.ts';
+import type { RouteLookup } from './call-from-row.ts';
+import { Enqueuer } from './enqueue.ts';
+import type { QueueOptions } from './options.ts';
+import { SyncRecorder, type RecorderStats } from './recorder.ts';
+import { Retention } from './retention.ts';
+import { Sweeper } from './sweeper.ts';
+import { TaskBroker } from './tasks.ts';
+import type { Invoker, QueueLogger } from './types.ts';
+import { Workers } from './worker.ts';
+
+export { defaultQueueOptions, type QueueOptions } from './options.ts';
+export type { Invoker, QueueLogger } from './types.ts';
+export { TaskBroker, type TaskReport, type AckResult } from './tasks.ts';
+export { RETRY_ON_FAILURE_KEY } from './outcome.ts';
+
+export interface QueueDeps {
+  store: Store;
+  /** the gateway's route cache: async calls run with the route as it is when they start */
+  routes: RouteLookup;
+  invoker: Invoker;
+  log: QueueLogger;
+  options: QueueOptions;
+}
+
+/** Structurally the gateway's CallSink (src/http/gateway.ts). */
+export interface QueueSink {
+  recordSync(call: CallRequest, result: CallResult, createdAt: number): void;
+  enqueue(call: CallRequest, createdAt: number): Promise<void>;
+}
+
+export interface QueueStats {
+  queued: number;
+  running: number;
+  workers: { workers: number; busy: number; completed: number };
+  recorder: RecorderStats;
+}
+
+export interface QueueHandle {
+  sink: QueueSink;
+  tasks: TaskBroker;
+  /** calls waiting in the queue (due or backing off), all nodes */
+  depth(): Promise<number>;
+  stats(): Promise<QueueStats>;
+  /** graceful: stop claiming, let running calls finish up to graceMs, re-queue the rest, flush records */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
+  const { store, routes, invoker, log, options } = deps;
+  const db = store.db;
+  const owner = `${options.nodeId}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  const workers = new Workers({ db, invoker, routes, log, options, owner });
+  const enqueuer = new Enqueuer(store.client, options.maxAttempts, () => workers.notify());
+  const recorder = new SyncRecorder(store.client, { flushMs: options.recordFlushMs, batch: options.recordBatch, bufferMax: options.recordBufferMax, logMaxBytes: options.logMaxBytes, nodeId: options.nodeId }, log);
+  const sweeper = new Sweeper(db, Math.max(100, Math.floor(Math.min(options.leaseMs, options.taskLeaseMs) / 4)), log, () => workers.notify());
+  const retention = new Retention(db, options.retentionMs, options.retentionIntervalMs, log);
+
+  await sweeper.start();
+  workers.start();
+  retention.start();
+  let stopped: Promise<void> | undefined;
+
+  return {
+    sink: {
+      recordSync: options.recordSync ? (call, result, createdAt) => recorder.record(call, result, createdAt) : () => {},
+      enqueue: (call, createdAt) => enqueuer.enqueue(call, createdAt),
+    },
+    tasks: new TaskBroker(db, routes, options),
+    depth: () => queueDepth(db),
+    async stats() {
+      return { queued: await queueDepth(db), running: await countByStatus(db, 'running'), workers: workers.stats(), recorder: recorder.stats() };
+    },
+    stop(graceMs = options.shutdownGraceMs) {
+      stopped ??= (async () => {
+        const { aborted } = await workers.stop(graceMs);
+        if (aborted) log.warn({ aborted }, 'async queue: calls still running at shutdown were returned to the queue');
+        sweeper.stop();
+        await retention.stop();
+        await recorder.close();
+      })();
+      return stopped;
+    },
+  };
+}

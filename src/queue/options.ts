@@ -1,0 +1,58 @@
+// Settings of the async queue, the call recorder and retention in one typed object with defaults. The
+// lead maps env vars onto it (src/config.ts); src/queue reads only this, so tests build queues freely.
+
+export interface QueueOptions {
+  /** this node's id: recorded on calls it runs and part of its lease owner */
+  nodeId: string;
+  /** async calls this process runs at once; 0 = none (only /tasks consumers run async calls) */
+  workers: number;
+  /** attempts per async call (first run + retries) for platform failures and lost workers */
+  maxAttempts: number;
+  /** backoff before retry n: base * 2^(n-1), capped, with +-20% jitter */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** a worker's claim lasts this long without a heartbeat; a killed worker's calls are re-queued after it */
+  leaseMs: number;
+  /** idle workers look for work this often (local enqueues wake them at once) */
+  pollMs: number;
+  /** a task handed out by GET /tasks returns to the queue when not acknowledged within this */
+  taskLeaseMs: number;
+  /** record sync calls (batched, off the request path) */
+  recordSync: boolean;
+  /** sync records are written at least this often */
+  recordFlushMs: number;
+  /** ... or as soon as this many are waiting */
+  recordBatch: number;
+  /** records waiting beyond this (database down) are dropped, oldest first, and counted */
+  recordBufferMax: number;
+  /** stored log bytes per call (the head is kept, a marker says what was cut) */
+  logMaxBytes: number;
+  /** finished calls and logs older than this are purged; 0 = keep forever */
+  retentionMs: number;
+  /** how often the purge runs */
+  retentionIntervalMs: number;
+  /** on stop(): how long running async calls may finish before they are aborted and re-queued */
+  shutdownGraceMs: number;
+}
+
+export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): QueueOptions {
+  return {
+    nodeId: 'node',
+    workers: 4,
+    maxAttempts: 3,
+    retryBaseMs: 1000,
+    retryMaxMs: 60_000,
+    leaseMs: 30_000,
+    pollMs: 500,
+    taskLeaseMs: 60_000,
+    recordSync: true,
+    recordFlushMs: 200,
+    recordBatch: 200,
+    recordBufferMax: 20_000,
+    logMaxBytes: 64 * 1024,
+    retentionMs: 7 * 24 * 3600 * 1000,
+    retentionIntervalMs: 60_000,
+    shutdownGraceMs: 10_000,
+    ...overrides,
+  };
+}
