@@ -20,7 +20,8 @@ ROOTFUL_SOCK=/run/podman/podman.sock
 WAIT_S=${PODFN_SETUP_WAIT_S:-30}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONF_SRC="$HERE/containers.conf"
-PACKAGES=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static curl)
+# catatonit: the init process behind `Init: true` (only a Recommends of podman, and we skip recommends)
+PACKAGES=(podman runc catatonit uidmap slirp4netns fuse-overlayfs containernetworking-plugins busybox-static curl iproute2)
 
 while [ $# -gt 0 ]; do
   case "$1" in
