@@ -13,6 +13,7 @@ import { runnerOptionsFrom } from './runner-options.ts';
 import { VERSION } from './version.ts';
 import { startQueue } from './queue/index.ts';
 import { queueOptionsFrom } from './queue-options.ts';
+import { PodfnMetrics } from './metrics/podfn.ts';
 
 function readConfig(): Config {
   try {
@@ -39,6 +40,12 @@ async function main() {
 
   const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: queueOptionsFrom(config) });
   const calls: CallSink = queue.sink;
+  // the gateway's in-flight count is read at scrape time; the gateway is built below
+  let inflight = () => 0;
+  const metrics = new PodfnMetrics(config.nodeId, VERSION, () => {
+    const s = runner.state();
+    return { hot: s.hot.totals, coldRunning: s.cold.running, memory: s.memory, inflight: inflight(), queueDepth: () => queue.depth() };
+  });
 
   const app = buildApp({
     queue,
@@ -56,6 +63,7 @@ async function main() {
       },
     },
     limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
+    metrics,
     readiness: async () => {
       const s = runner.state();
       return { runner: { ok: s.podman === 'up', detail: s } };
@@ -68,8 +76,11 @@ async function main() {
     log,
     syncBodyLimit: config.PODFN_SYNC_BODY_LIMIT,
     asyncBodyLimit: config.PODFN_ASYNC_BODY_LIMIT,
+    maxInflight: config.PODFN_MAX_INFLIGHT,
+    metrics,
   });
-  const server = createHttpServer(app, gateway);
+  inflight = gateway.inflight;
+  const server = createHttpServer(app, gateway, { maxHeaders: config.PODFN_MAX_HEADERS, maxHeaderBytes: config.PODFN_MAX_HEADER_BYTES });
   server.listen(config.PORT, config.HOST, () => {
     log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
   });

@@ -1,5 +1,7 @@
 // HTTP layer: the Hono app. Routes requests to the admin API (/v1), the task API (/tasks), the
-// invocation gateway (/r) and the system endpoints; turns every error into a JSON error body.
+// invocation gateway (/r) and the system endpoints; turns every error into a JSON error body. With an
+// admin token or JWT key configured, everything but the system endpoints and /metrics needs it
+// (deny by default: a path this file forgets to list is protected, not open).
 // May import: hono, models, store (through the admin handlers), and the narrow interfaces in deps.ts.
 import { Hono } from 'hono';
 import type { HttpDeps } from './deps.ts';
@@ -11,6 +13,11 @@ import { routesApi, allRoutesApi } from './admin/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { callsApi } from './admin/calls.ts';
 import { tasksApi } from './tasks.ts';
+import { credentialChecker, requireAdmin } from './auth.ts';
+import { CONTENT_TYPE } from '../metrics/registry.ts';
+
+/** Paths anyone may call even when admin authentication is on (/r never reaches this app). */
+const OPEN_PATHS = new Set(['/', '/version', '/healthz', '/readyz', '/metrics']);
 
 export function buildApp(deps: HttpDeps): Hono {
   const app = new Hono();
@@ -22,6 +29,13 @@ export function buildApp(deps: HttpDeps): Hono {
     if (hasDotSegment(rawPathname(c))) return jsonError(c, 400, 'Path malformed: . and .. segments are not allowed');
     await next();
   });
+  const check = credentialChecker({ tokens: deps.config.PODFN_ADMIN_TOKEN, jwtKey: deps.config.PODFN_JWT_KEY });
+  if (check) {
+    const guard = requireAdmin(check, () => deps.metrics?.error('unauthorized'));
+    app.use('*', async (c, next) => (OPEN_PATHS.has(c.req.path) ? next() : guard(c, next)));
+  }
+  const metrics = deps.metrics;
+  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': CONTENT_TYPE }));
 
   app.route('/', systemApi(deps));
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));

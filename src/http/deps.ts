@@ -21,4 +21,6 @@ export interface HttpDeps {
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
   /** the async queue: /tasks and /v1/queue (absent in tests that do not need it) */
   queue?: Pick<QueueHandle, 'tasks' | 'stats'>;
+  /** GET /metrics (Prometheus text) and the admin-side error counter (absent: no /metrics) */
+  metrics?: { render(): Promise<string>; error(kind: 'unauthorized'): void };
 }

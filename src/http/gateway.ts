@@ -1,7 +1,9 @@
 // ANY /r/{app}/{path...}: the invocation gateway, as a plain node request handler. It is the hot path,
 // so it skips Hono's web Request/Response layers (measured: ~25% of the gateway's CPU per hot call);
 // the admin API stays on Hono. Reads top to bottom: route lookup (cache, no DB) -> input -> runner
-// (sync) or durable queue (async) -> response with Fn-Call-Id -> call record (batched, off the path).
+// (sync) or durable queue (async) -> response with Fn-Call-Id -> call record (batched, off the path)
+// -> metrics. A node-wide cap on calls in flight sheds load with an immediate 503; a route whose hot
+// containers and queue are full answers 429; both carry Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { newCallId } from '../gateway/call-id.ts';
@@ -12,6 +14,7 @@ import { isUnavailable } from '../store/sql-errors.ts';
 import { hasDotSegment } from './raw-path.ts';
 import { readIncoming } from './body.ts';
 import type { Logger } from '../log.ts';
+import type { ErrorKind } from '../metrics/podfn.ts';
 
 export interface Invoker {
   run(call: CallRequest): Promise<CallResult>;
@@ -32,7 +35,18 @@ export interface GatewayDeps {
   log: Logger;
   syncBodyLimit: number;
   asyncBodyLimit: number;
+  /** /r calls in progress at once on this node; above it: 503 + Retry-After at once (default: no cap) */
+  maxInflight?: number;
+  metrics?: GatewayMetrics;
 }
+
+/** The recorders the gateway calls (src/metrics/podfn.ts); O(1) each. */
+export interface GatewayMetrics {
+  call(routeKey: object, app: string, path: string, format: string, status: number, durationMs: number, coldStart?: boolean, startMs?: number): void;
+  error(kind: ErrorKind): void;
+}
+
+export type GatewayHandler = NodeHandler & { inflight(): number };
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -50,25 +64,40 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: s
 const sendError = (res: ServerResponse, status: number, message: string, headers: string[] = []) =>
   sendJson(res, status, { error: { message } }, headers);
 
-export function gatewayHandler(deps: GatewayDeps): NodeHandler {
+const errorKind = (status: number): ErrorKind =>
+  status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 429 ? 'throttled' : status === 503 ? 'overloaded' : status >= 500 ? 'internal' : 'bad_request';
+
+/** Adds Retry-After to the flat header list of a shed call (429 route busy, 503 platform busy). */
+function withRetryAfter(status: number, headers: string[]): string[] {
+  return status === 429 || status === 503 ? [...headers, 'Retry-After', '1'] : headers;
+}
+
+export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
+  const metrics = deps.metrics;
+  const fail = (res: ServerResponse, status: number, message: string, headers: string[] = [], kind = errorKind(status)) => {
+    metrics?.error(kind);
+    sendError(res, status, message, headers);
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
     const target = req.url ?? '/r';
     const q = target.indexOf('?');
     const pathname = q < 0 ? target : target.slice(0, q);
     const search = q < 0 ? '' : target.slice(q);
-    if (hasDotSegment(pathname)) return sendError(res, 400, 'Path malformed: . and .. segments are not allowed');
+    if (hasDotSegment(pathname)) return fail(res, 400, 'Path malformed: . and .. segments are not allowed');
     const m = /^\/r\/([^/]+)(\/.*)?$/.exec(pathname);
-    if (!m) return sendError(res, 404, 'App not found');
+    if (!m) return fail(res, 404, 'App not found');
     let appName: string;
     let routePath: string;
     try {
       appName = decodeURIComponent(m[1]!);
       routePath = decodeURIComponent(m[2] ?? '/');
     } catch {
-      return sendError(res, 400, 'Path malformed: bad percent-encoding');
+      return fail(res, 400, 'Path malformed: bad percent-encoding');
     }
     const found = deps.cache.lookup(appName, routePath);
-    if (!found.ok) return sendError(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
+    if (!found.ok) return fail(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
     const { app, route } = found;
 
     const method = req.method ?? 'GET';
@@ -81,11 +110,11 @@ export function gatewayHandler(deps: GatewayDeps): NodeHandler {
       const declared = Number(req.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > limit) {
         req.resume();
-        return sendError(res, 413, `Request body too large: the limit is ${limit} bytes`, ['Connection', 'close']);
+        return fail(res, 413, `Request body too large: the limit is ${limit} bytes`, ['Connection', 'close']);
       }
       body = await readIncoming(req, limit);
     }
-    if (body.length > limit) return sendError(res, 413, `Request body too large: the limit is ${limit} bytes`);
+    if (body.length > limit) return fail(res, 413, `Request body too large: the limit is ${limit} bytes`);
 
     const now = Date.now();
     const id = newCallId(now);
@@ -100,24 +129,44 @@ export function gatewayHandler(deps: GatewayDeps): NodeHandler {
 
     if (route.type === 'async') {
       await deps.calls.enqueue(call, now);
-      return sendJson(res, 202, { call_id: id }, ['Fn-Call-Id', id]);
+      sendJson(res, 202, { call_id: id }, ['Fn-Call-Id', id]);
+      metrics?.call(route, app.name, route.path, route.format, 202, Date.now() - started);
+      return;
     }
-    const result = await deps.runner.run(call);
+    const ran = await deps.runner.run(call);
+    // the route's own cap (hot containers + queue) is a client-side "slow down", not a server fault
+    const result = ran.throttled ? { ...ran, status: 429 } : ran;
     const out = responseOf(result, route, id);
     if (!res.destroyed) {
-      res.writeHead(out.status, [...out.headers, 'Content-Length', String(out.body.length)]);
+      res.writeHead(out.status, [...withRetryAfter(out.status, out.headers), 'Content-Length', String(out.body.length)]);
       res.end(method === 'HEAD' ? undefined : out.body);
     }
     deps.calls.recordSync(call, result, now);
+    if (metrics) {
+      const startMs = result.coldStart && result.startedAt !== undefined ? result.startedAt - now : -1;
+      metrics.call(route, app.name, route.path, route.format, out.status, Date.now() - started, result.coldStart === true, startMs);
+      if (result.error) metrics.error(result.throttled ? 'throttled' : result.status === 504 ? 'timeout' : result.status === 499 ? 'cancelled' : result.platformError ? 'platform' : 'function');
+    }
   }
 
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      if (err instanceof ApiError) return sendError(res, err.status, err.message);
-      if (isUnavailable(err)) return sendError(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1']);
-      deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
-      sendError(res, 500, 'internal server error');
-    });
+  let inflight = 0;
+  const max = deps.maxInflight ?? Infinity;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (inflight >= max) {
+      // shed at once, before reading the body or looking anything up: the cheapest possible answer
+      req.resume();
+      return fail(res, 503, `Server busy: ${max} calls in progress on this node`, ['Retry-After', '1']);
+    }
+    inflight++;
+    handle(req, res)
+      .catch((err: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        if (err instanceof ApiError) return fail(res, err.status, err.message);
+        if (isUnavailable(err)) return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
+        deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
+        fail(res, 500, 'internal server error');
+      })
+      .finally(() => inflight--);
   };
+  return Object.assign(handler, { inflight: () => inflight });
 }

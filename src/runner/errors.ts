@@ -39,6 +39,7 @@ interface FaultExtra {
   platformError?: boolean;
   startedAt?: number;
   coldStart?: boolean;
+  throttled?: boolean;
 }
 
 /** A fault answered with `{"error":{"message"}}`. */
@@ -55,6 +56,7 @@ export function faultResult(status: number, message: string, extra: FaultExtra =
     startedAt: extra.startedAt,
     completedAt: Date.now(),
     coldStart: extra.coldStart,
+    ...(extra.throttled ? { throttled: true } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 // One hot pool: the containers of one function key and the calls waiting for them. Policy (after fn's
 // agent): an idle container is reused most-recently-used first, so the coldest one idles out; a call
 // that finds none starts a container if the pool is under max_concurrency, else waits in a bounded
-// FIFO queue (503 when full or when the wait is over); a container that crashed, timed out or broke
-// the protocol is closed and never reused. A retired (drained) pool serves only calls already queued.
+// FIFO queue (when full or when the wait is over: a 503 marked `throttled`, which the gateway answers
+// as 429); a container that crashed, timed out or broke the protocol is closed and never reused. A
+// retired (drained) pool serves only calls already queued.
 import { abortedResult, faultResult, platformFaultResult, timeoutResult } from './errors.ts';
 import { HotStartError } from './hot-launcher.ts';
 import { SlotQueue } from './slot-queue.ts';
@@ -77,7 +78,7 @@ export class SlotPool {
     if (idle) return this.execOn(idle, call, false);
     const launching = this.size < this.limits.maxConcurrency;
     if (!launching && this.queued >= this.limits.queueSize) {
-      return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, { platformError: true });
+      return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, { platformError: true, throttled: true });
     }
     const got = await this.wait(call, launching);
     if ('result' in got) return got.result;
@@ -157,7 +158,7 @@ export class SlotPool {
       (waited) => ({
         result: launching
           ? timeoutResult({ platformError: true })
-          : faultResult(503, `Too many calls in progress for ${where}: no hot container became free within ${waited} ms`, { platformError: true }),
+          : faultResult(503, `Too many calls in progress for ${where}: no hot container became free within ${waited} ms`, { platformError: true, throttled: true }),
       }),
       () => ({ result: abortedResult() }),
       () => this.checkEmpty(),

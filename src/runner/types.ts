@@ -59,6 +59,8 @@ export interface CallResult {
   completedAt?: number;
   /** true when a new container was started for this call */
   coldStart?: boolean;
+  /** the route's own hot capacity and queue are exhausted: the gateway answers 429 with Retry-After */
+  throttled?: boolean;
 }
 
 /** A hot container as the pool sees it: the tiny slot interface of fn's agent. */

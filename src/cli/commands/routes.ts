@@ -1,0 +1,106 @@
+// `podfn routes list|create|inspect|update|delete`: the admin API's /v1/apps/{app}/routes.
+import { admin, enc, routeSegment } from '../api.ts';
+import { bool, int, keyValues, list, parse, positionals, str, type Values } from '../args.ts';
+import { usage } from '../errors.ts';
+import { details, emit, line, table, type Out } from '../output.ts';
+
+export interface Route {
+  app_name?: string;
+  path: string;
+  image: string;
+  type?: string;
+  format?: string;
+  memory?: number;
+  timeout?: number;
+  idle_timeout?: number;
+  max_concurrency?: number;
+  config?: Record<string, string>;
+  headers?: Record<string, string[]>;
+}
+
+const ROUTE_OPTIONS = {
+  image: { type: 'string', short: 'i' },
+  memory: { type: 'string', short: 'm' },
+  type: { type: 'string', short: 't' },
+  format: { type: 'string', short: 'f' },
+  timeout: { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'max-concurrency': { type: 'string' },
+  config: { type: 'string', multiple: true, short: 'c' },
+  header: { type: 'string', multiple: true, short: 'H' },
+} as const;
+
+/** The route fields given on the command line (only those given: updates merge). */
+function routeFields(v: Values): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  const image = str(v, 'image');
+  if (image !== undefined) r.image = image;
+  for (const k of ['type', 'format'] as const) if (str(v, k) !== undefined) r[k] = str(v, k);
+  for (const [flag, field] of [['memory', 'memory'], ['timeout', 'timeout'], ['idle-timeout', 'idle_timeout'], ['max-concurrency', 'max_concurrency']] as const) {
+    const n = int(v, flag);
+    if (n !== undefined) r[field] = n;
+  }
+  const config = keyValues(list(v, 'config'), 'config');
+  if (Object.keys(config).length) r.config = config;
+  const headers = keyValues(list(v, 'header'), 'header');
+  if (Object.keys(headers).length) r.headers = headers;
+  return r;
+}
+
+export function routeNotFound(app: string): string {
+  return `list the routes with \`podfn routes list ${app}\`, or check the app name with \`podfn apps list\``;
+}
+
+export function normalizePath(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+function printRoute(r: Route): void {
+  details({ ...r });
+}
+
+export async function routes(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const p = parse(rest, ROUTE_OPTIONS);
+  const out: Out = { json: bool(p.values, 'json') };
+  switch (sub) {
+    case 'list': {
+      const [app] = positionals(p, 'routes list', ['app']);
+      await admin('GET', `/v1/apps/${enc(app!)}`, undefined, 'list the apps with `podfn apps list`');
+      const r = await admin<{ routes: Route[] }>('GET', `/v1/apps/${enc(app!)}/routes`);
+      emit(out, r.routes, () => table(['path', 'image', 'type', 'format', 'memory', 'timeout'],
+        r.routes.map((x) => [x.path, x.image, x.type ?? '', x.format ?? '', String(x.memory ?? ''), String(x.timeout ?? '')]), `no routes in app ${app}`));
+      return;
+    }
+    case 'create': {
+      const [app, path] = positionals(p, 'routes create', ['app', 'path']);
+      const fields = routeFields(p.values);
+      if (fields.image === undefined) throw usage('routes create needs --image <image>, e.g. --image localhost/hello:0.0.1');
+      const r = await admin<{ route: Route }>('POST', `/v1/apps/${enc(app!)}/routes`, { route: { ...fields, path: normalizePath(path!) } });
+      emit(out, r.route, () => line(`created route ${app}${r.route.path} (${r.route.image})`));
+      return;
+    }
+    case 'inspect': {
+      const [app, path] = positionals(p, 'routes inspect', ['app', 'path']);
+      const r = await admin<{ route: Route }>('GET', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, undefined, routeNotFound(app!));
+      emit(out, r.route, () => printRoute(r.route));
+      return;
+    }
+    case 'update': {
+      const [app, path] = positionals(p, 'routes update', ['app', 'path']);
+      const fields = routeFields(p.values);
+      if (!Object.keys(fields).length) throw usage('routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header)');
+      const r = await admin<{ route: Route }>('PATCH', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, { route: fields }, routeNotFound(app!));
+      emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));
+      return;
+    }
+    case 'delete': {
+      const [app, path] = positionals(p, 'routes delete', ['app', 'path']);
+      await admin('DELETE', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, undefined, routeNotFound(app!));
+      emit(out, { deleted: normalizePath(path!), app }, () => line(`deleted route ${app}${normalizePath(path!)}`));
+      return;
+    }
+    default:
+      throw usage(sub ? `unknown command: routes ${sub}` : 'routes needs a command: list, create, inspect, update, delete');
+  }
+}

@@ -1,0 +1,31 @@
+// The CLI's help text: commands, their options, the environment and the exit codes.
+export const HELP = `podfn: manage and call functions on a podfn gateway
+
+usage: podfn <command> [options]            (--json on any command prints JSON for scripts)
+
+  apps list | create <name> [-c K=V...] | inspect <name> | update <name> -c K=V... | delete <name>
+  routes list <app>
+  routes create <app> <path> --image <image> [--memory MiB] [--type sync|async] [--format default|http|json]
+                [--timeout s] [--idle-timeout s] [--max-concurrency n] [-c K=V...] [-H Name=value...]
+  routes inspect|delete <app> <path>     routes update <app> <path> [same field options]
+  config set <app> [<route>] <KEY> <VALUE>     config unset <app> [<route>] <KEY>
+  call <app> <route> [--async] [-X METHOD] [-H Name=value...] [--content-type t] [-d body]  (default body: stdin)
+  calls list <app> [--route /p] [--status s] [-n per_page] [--cursor c]
+  calls inspect|logs <app> <call-id>
+  init --runtime node|sh [--format default|http|json] [--type sync|async] [--path /p] [--dir d] [--force] <name>
+  build [--dir d] [--image ref] [--build-arg K=V...] [--no-cache] [-q]
+  deploy --app <app> [build options] [--skip-build]
+  server start [--port n] [--host h] [--db url]
+  version | help
+
+func.yaml fields: name (image name), version (tag, default 0.0.1), runtime (node|sh), entrypoint, path
+(default /<last part of name>), type (sync|async), format (default|http|json), memory, timeout,
+idle_timeout, max_concurrency (integers), config and headers (maps: indented KEY: value lines).
+
+environment: PODFN_API_URL (default http://127.0.0.1:8080), PODFN_ADMIN_TOKEN (sent as a Bearer token; the first of a comma list),
+PODFN_CONTAINER_HOST (Podman API socket for build; default as the gateway's).
+
+exit codes: 0 ok, 1 failed (e.g. a call answered an error status), 2 usage, 3 not found, 4 rejected
+by the gateway (bad value, already exists), 5 gateway or Podman unreachable or 5xx, 6 bad or missing
+func.yaml, 7 build failed, 8 the gateway wants an admin token (401/403).
+`;

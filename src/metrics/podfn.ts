@@ -1,0 +1,125 @@
+// podfn's metrics: the series /metrics exposes and the O(1) recorders the gateway calls after each
+// response. Per-route series handles are cached on the route cache's Route object (a WeakMap), so
+// recording a call is a WeakMap get, a Map get by status, and a few additions. Live state (hot
+// containers, queue depth, calls in flight) is read when Prometheus scrapes, not tracked per call.
+import { Counter, Gauge, Histogram, Registry, type Cell, type HistogramSeries } from './registry.ts';
+
+export type ErrorKind =
+  | 'not_found'
+  | 'bad_request'
+  | 'body_too_large'
+  | 'overloaded'
+  | 'throttled'
+  | 'timeout'
+  | 'platform'
+  | 'function'
+  | 'cancelled'
+  | 'internal'
+  | 'unauthorized';
+
+const ERROR_KINDS: readonly ErrorKind[] = ['not_found', 'bad_request', 'body_too_large', 'overloaded', 'throttled', 'timeout', 'platform', 'function', 'cancelled', 'internal', 'unauthorized'];
+
+/** seconds; calls range from sub-millisecond hot calls to hour-long timeouts */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+export const START_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+
+
+export interface LiveState {
+  hot?: { starting: number; idle: number; busy: number; queued: number };
+  coldRunning?: number;
+  memory?: { totalMb: number; usedMb: number; waiting: number };
+  inflight?: number;
+  queueDepth?: () => Promise<number>;
+}
+
+interface RouteSeries {
+  app: string;
+  path: string;
+  duration: HistogramSeries;
+  cold: Cell;
+  byStatus: Map<number, Cell>;
+}
+
+export class PodfnMetrics {
+  readonly registry = new Registry();
+  private readonly calls = this.registry.register(new Counter('podfn_calls_total', '/r calls answered, by app, route and HTTP status', ['app', 'route', 'status']));
+  private readonly duration = this.registry.register(
+    new Histogram('podfn_call_duration_seconds', '/r call time as the client saw it', ['app', 'route', 'format'], DURATION_BUCKETS),
+  );
+  private readonly coldStarts = this.registry.register(new Counter('podfn_cold_starts_total', 'calls that started a new container', ['app', 'route']));
+  private readonly containerStart = this.registry.register(
+    new Histogram('podfn_container_start_seconds', 'time from accepting a call to its new container running it (admission + start)', [], START_BUCKETS),
+  );
+  private readonly errors = this.registry.register(new Counter('podfn_errors_total', 'failed requests and calls by kind', ['kind']));
+  private readonly errorCells: Record<ErrorKind, Cell>;
+  private readonly routes = new WeakMap<object, RouteSeries>();
+  private readonly startSeries: HistogramSeries;
+
+  constructor(nodeId: string, version: string, live: () => LiveState) {
+    this.errorCells = Object.fromEntries(ERROR_KINDS.map((k) => [k, this.errors.series(k)])) as Record<ErrorKind, Cell>;
+    this.startSeries = this.containerStart.series();
+    const info = this.registry.register(new Gauge('podfn_node_info', 'this node: id and podfn version', ['node_id', 'version']));
+    info.set([nodeId, version], 1);
+    const queueDepth = this.registry.register(new Gauge('podfn_queue_depth', 'async calls waiting in the queue (all nodes)'));
+    const hot = this.registry.register(new Gauge('podfn_hot_containers', 'hot containers on this node by state', ['state']));
+    const hotQueued = this.registry.register(new Gauge('podfn_hot_queued_calls', 'calls waiting for a hot container'));
+    const cold = this.registry.register(new Gauge('podfn_cold_containers', 'cold (one-shot) containers running'));
+    const inflight = this.registry.register(new Gauge('podfn_inflight_calls', '/r calls in progress on this node'));
+    const mem = this.registry.register(new Gauge('podfn_memory_reserved_bytes', 'memory promised to running containers'));
+    const memTotal = this.registry.register(new Gauge('podfn_memory_total_bytes', 'memory the runner may promise'));
+    this.registry.onCollect(async () => {
+      const s = live();
+      if (s.hot) {
+        hot.set(['starting'], s.hot.starting);
+        hot.set(['idle'], s.hot.idle);
+        hot.set(['busy'], s.hot.busy);
+        hotQueued.set([], s.hot.queued);
+      }
+      if (s.coldRunning !== undefined) cold.set([], s.coldRunning);
+      if (s.inflight !== undefined) inflight.set([], s.inflight);
+      if (s.memory) {
+        mem.set([], s.memory.usedMb * 1024 * 1024);
+        memTotal.set([], s.memory.totalMb * 1024 * 1024);
+      }
+      if (s.queueDepth) {
+        try {
+          queueDepth.set([], await s.queueDepth());
+        } catch {
+          queueDepth.reset(); // database unavailable: no sample rather than a stale one
+        }
+      }
+    });
+  }
+
+  /**
+   * Records one answered call of a route (positional arguments: no sample object per call).
+   * `routeKey` is the route cache's object for the route; `durationMs` is the call time as the client
+   * saw it; `startMs` (cold starts only) is from accepting the call to the function starting.
+   */
+  call(routeKey: object, app: string, path: string, format: string, status: number, durationMs: number, coldStart = false, startMs = -1): void {
+    let rs = this.routes.get(routeKey);
+    if (!rs) {
+      rs = { app, path, duration: this.duration.series(app, path, format), cold: this.coldStarts.series(app, path), byStatus: new Map() };
+      this.routes.set(routeKey, rs);
+    }
+    let cell = rs.byStatus.get(status);
+    if (!cell) {
+      cell = this.calls.series(app, path, String(status));
+      rs.byStatus.set(status, cell);
+    }
+    cell.value++;
+    rs.duration.observe(durationMs / 1000);
+    if (coldStart) {
+      rs.cold.value++;
+      if (startMs >= 0) this.startSeries.observe(startMs / 1000);
+    }
+  }
+
+  error(kind: ErrorKind): void {
+    this.errorCells[kind].value++;
+  }
+
+  render(): Promise<string> {
+    return this.registry.render();
+  }
+}
