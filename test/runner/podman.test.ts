@@ -43,19 +43,10 @@ test('inspectImage: transport from label, null when missing', async () => {
   assert.ok(echo, 'echo image exists (build the fixtures first)');
   assert.is(echo!.transport, 'socket');
   assert.is(await podman.inspectImage('localhost/podfn-test/no-such-image:latest'), null);
-  // A labelled image made here through the API (commit with a LABEL change).
-  const nodeId = `podmantest-${randomBytes(3).toString('hex')}`;
-  const id = await podman.createContainer(spec(nodeId, image('echo')));
-  const repo = `localhost/podfn-test/tmp-stdio-${randomBytes(4).toString('hex')}`;
-  try {
-    await podman.docker.getContainer(id).commit({ repo, tag: 'latest', changes: 'LABEL io.podfn.transport=stdio' });
-    const stdio = await podman.inspectImage(`${repo}:latest`);
-    assert.is(stdio?.transport, 'stdio');
-    assert.is(stdio?.labels['io.podfn.transport'], 'stdio');
-  } finally {
-    await podman.remove(id);
-    await podman.docker.getImage(`${repo}:latest`).remove().catch(() => undefined);
-  }
+  // The seed-hot fixture declares the stdio transport with a LABEL in its Containerfile.
+  const stdio = await podman.inspectImage(image('seed-hot'));
+  assert.is(stdio?.transport, 'stdio');
+  assert.is(stdio?.labels['io.podfn.transport'], 'stdio');
 });
 
 test('remove and kill ignore missing / stopped containers', async () => {
