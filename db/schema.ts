@@ -25,6 +25,8 @@ export const routes = sqliteTable(
     timeout: integer('timeout').notNull(),
     idleTimeout: integer('idle_timeout').notNull(),
     config: text('config', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    /** HS256 key: when set, /r calls of this route need a JWT signed with it (IronFunctions' jwt_key) */
+    jwtKey: text('jwt_key'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -82,6 +84,33 @@ export const callLogs = sqliteTable(
   (t) => [index('call_logs_created').on(t.createdAt)],
 );
 
+/**
+ * Every app or route write, appended by triggers (migration 0002), so each gateway node can keep its
+ * route cache coherent by polling for rows past the last seq it applied. path NULL = the app row.
+ * Old rows are pruned; a node that fell further behind than the pruning reloads everything.
+ */
+export const cacheChanges = sqliteTable('cache_changes', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  appName: text('app_name').notNull(),
+  path: text('path'),
+  at: integer('at').notNull(),
+});
+
+/** Gateway nodes sharing this database: each upserts its row on a heartbeat (GET /v1/nodes). */
+export const nodes = sqliteTable('nodes', {
+  id: text('id').primaryKey(),
+  /** a random id per process: tells a restart (or a second process with the same id) apart */
+  instance: text('instance').notNull(),
+  address: text('address').notNull(),
+  version: text('version').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: integer('started_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
+  hotContainers: integer('hot_containers').notNull().default(0),
+  inflight: integer('inflight').notNull().default(0),
+});
+
 export type AppRow = typeof apps.$inferSelect;
 export type RouteRow = typeof routes.$inferSelect;
 export type CallRow = typeof calls.$inferSelect;
+export type NodeRow = typeof nodes.$inferSelect;

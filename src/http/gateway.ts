@@ -13,6 +13,7 @@ import { ApiError } from '../models/errors.ts';
 import { isUnavailable } from '../store/sql-errors.ts';
 import { hasDotSegment } from './raw-path.ts';
 import { readIncoming } from './body.ts';
+import { bearer, verifyHs256 } from './auth.ts';
 import type { Logger } from '../log.ts';
 import type { ErrorKind } from '../metrics/podfn.ts';
 
@@ -65,7 +66,7 @@ const sendError = (res: ServerResponse, status: number, message: string, headers
   sendJson(res, status, { error: { message } }, headers);
 
 const errorKind = (status: number): ErrorKind =>
-  status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 429 ? 'throttled' : status === 503 ? 'overloaded' : status >= 500 ? 'internal' : 'bad_request';
+  status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 429 ? 'throttled' : status === 503 ? 'overloaded' : status >= 500 ? 'internal' : 'bad_request';
 
 /** Adds Retry-After to the flat header list of a shed call (429 route busy, 503 platform busy). */
 function withRetryAfter(status: number, headers: string[]): string[] {
@@ -99,6 +100,14 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     const found = deps.cache.lookup(appName, routePath);
     if (!found.ok) return fail(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
     const { app, route } = found;
+    // per-route JWT (IronFunctions' jwt_key): checked before the body is read
+    if (route.jwtKey) {
+      const token = bearer(req.headers.authorization);
+      if (!token || !verifyHs256(token, Buffer.from(route.jwtKey, 'utf8'), Date.now())) {
+        req.resume();
+        return fail(res, 401, 'Unauthorized: this route needs a valid JWT (Authorization: Bearer <token> signed with the route\'s jwt_key)', ['WWW-Authenticate', 'Bearer']);
+      }
+    }
 
     const method = req.method ?? 'GET';
     const limit = route.type === 'async' ? deps.asyncBodyLimit : deps.syncBodyLimit;

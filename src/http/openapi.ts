@@ -130,6 +130,8 @@ export function openApiDocument() {
             timeout: { type: 'integer', default: 30, description: 'seconds per call' },
             idle_timeout: { type: 'integer', default: 30, description: 'seconds a hot container may stay idle' },
             config: { type: 'object', additionalProperties: { type: 'string' } },
+            jwt_key: { type: 'string', writeOnly: true, maxLength: 512, description: 'HS256 key: /r calls need `Authorization: Bearer <JWT signed with it>`; "" removes it; never returned' },
+            jwt_protected: { type: 'boolean', readOnly: true, description: 'present (true) when the route has a jwt_key' },
           },
         },
         RouteWrapper: { type: 'object', required: ['route'], properties: { message: { type: 'string' }, route: ref('Route') } },

@@ -19,6 +19,8 @@ export interface Route {
   timeout: number;
   idleTimeout: number;
   config: Record<string, string>;
+  /** HS256 key for per-route JWT on /r (IronFunctions' jwt_key); write-only, never returned */
+  jwtKey?: string;
 }
 
 export interface RouteLimits {
@@ -43,7 +45,11 @@ export interface RoutePatch {
   timeout?: number;
   idleTimeout?: number;
   config?: Record<string, string>;
+  /** "" removes the key */
+  jwtKey?: string;
 }
+
+export const JWT_KEY_MAX = 512;
 
 /**
  * Validates a route path: absolute, no `..` or `.` segments, no `//`, no control characters, no `:`
@@ -109,8 +115,17 @@ export function parseRouteBody(body: unknown, limits: RouteLimits): RoutePatch {
   out.idleTimeout = intField(r.idle_timeout, 'idle_timeout', 0, limits.maxIdleTimeout, ' seconds');
   if (r.headers !== undefined && r.headers !== null) out.headers = parseHeaders(r.headers, { allowEmpty: true });
   if (r.config !== undefined && r.config !== null) out.config = parseConfigMap(r.config, 'route config', { allowEmptyValues: true });
+  if (r.jwt_key !== undefined && r.jwt_key !== null) out.jwtKey = validateJwtKey(r.jwt_key);
   for (const k of Object.keys(out) as (keyof RoutePatch)[]) if (out[k] === undefined) delete out[k];
   return out;
+}
+
+function validateJwtKey(v: unknown): string {
+  if (typeof v !== 'string') throw badRequest('Invalid route jwt_key: must be a string');
+  if (v.length > JWT_KEY_MAX) throw badRequest(`Invalid route jwt_key: at most ${JWT_KEY_MAX} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw badRequest('Invalid route jwt_key: control characters are not allowed');
+  return v;
 }
 
 function validateImage(v: unknown): string {
@@ -139,6 +154,7 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
     timeout: patch.timeout || DEFAULTS.timeout,
     idleTimeout: patch.idleTimeout || DEFAULTS.idleTimeout,
     config: mergeConfig({}, patch.config ?? {}),
+    ...(patch.jwtKey ? { jwtKey: patch.jwtKey } : {}),
   };
 }
 
@@ -156,6 +172,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     idleTimeout: patch.idleTimeout || old.idleTimeout,
     headers: patch.headers ? mergeHeaders(old.headers, patch.headers) : old.headers,
     config: patch.config ? mergeConfig(old.config, patch.config) : old.config,
+    jwtKey: patch.jwtKey === undefined ? old.jwtKey : patch.jwtKey || undefined,
   };
 }
 
@@ -163,7 +180,10 @@ function dropEmpty(h: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(h).filter(([, v]) => v.length > 0));
 }
 
-/** JSON as clients expect: snake_case; `headers` left out when empty (the 0.1.32 CLI breaks on it). */
+/**
+ * JSON as clients expect: snake_case; `headers` left out when empty (the 0.1.32 CLI breaks on it).
+ * The jwt_key is a secret: never echoed, only `jwt_protected: true` says one is set.
+ */
 export function routeJson(r: Route): Record<string, unknown> {
   const out: Record<string, unknown> = {
     app_name: r.appName,
@@ -178,5 +198,6 @@ export function routeJson(r: Route): Record<string, unknown> {
     config: r.config,
   };
   if (Object.keys(r.headers).length > 0) out.headers = r.headers;
+  if (r.jwtKey) out.jwt_protected = true;
   return out;
 }

@@ -19,6 +19,7 @@ export function toRoute(r: RouteRow): Route {
     timeout: r.timeout,
     idleTimeout: r.idleTimeout,
     config: r.config ?? {},
+    ...(r.jwtKey ? { jwtKey: r.jwtKey } : {}),
   };
 }
 
@@ -35,6 +36,7 @@ function toRow(r: Route, now: number) {
     timeout: r.timeout,
     idleTimeout: r.idleTimeout,
     config: r.config,
+    jwtKey: r.jwtKey ?? null,
     createdAt: now,
     updatedAt: now,
   };
