@@ -56,10 +56,11 @@ export class PodfnMetrics {
   private readonly startSeries: HistogramSeries;
 
   constructor(nodeId: string, version: string, live: () => LiveState) {
+    this.registry.setConstLabels({ node: nodeId });
     this.errorCells = Object.fromEntries(ERROR_KINDS.map((k) => [k, this.errors.series(k)])) as Record<ErrorKind, Cell>;
     this.startSeries = this.containerStart.series();
-    const info = this.registry.register(new Gauge('podfn_node_info', 'this node: id and podfn version', ['node_id', 'version']));
-    info.set([nodeId, version], 1);
+    const info = this.registry.register(new Gauge('podfn_node_info', 'this node (the node label every series carries) and its podfn version', ['version']));
+    info.set([version], 1);
     const queueDepth = this.registry.register(new Gauge('podfn_queue_depth', 'async calls waiting in the queue (all nodes)'));
     const hot = this.registry.register(new Gauge('podfn_hot_containers', 'hot containers on this node by state', ['state']));
     const hotQueued = this.registry.register(new Gauge('podfn_hot_queued_calls', 'calls waiting for a hot container'));

@@ -151,6 +151,14 @@ type AnyMetric = Counter | Gauge | Histogram;
 export class Registry {
   private readonly metrics: AnyMetric[] = [];
   private readonly collectors: Array<() => void | Promise<void>> = [];
+  private constLabels = '';
+
+  /** Labels put on every series (the node id: several nodes behind one scrape target stay apart). */
+  setConstLabels(labels: Record<string, string>): void {
+    this.constLabels = Object.entries(labels)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',');
+  }
 
   register<M extends AnyMetric>(m: M): M {
     if (this.metrics.some((x) => x.name === m.name)) throw new Error(`metric ${m.name} registered twice`);
@@ -165,8 +173,22 @@ export class Registry {
 
   async render(): Promise<string> {
     for (const c of this.collectors) await c();
-    return `${this.metrics.map((m) => m.render()).join('\n')}\n`;
+    const text = this.metrics.map((m) => m.render()).join('\n');
+    return `${this.constLabels ? withConstLabels(text, this.constLabels) : text}\n`;
   }
+}
+
+/** Adds the constant labels to each sample line (`name{a="b"} 1` or `name 1`); comments stay. */
+function withConstLabels(text: string, labels: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('#') || line === '') return line;
+      const brace = line.indexOf('{');
+      const space = line.indexOf(' ');
+      return brace >= 0 && brace < space ? `${line.slice(0, brace + 1)}${labels},${line.slice(brace + 1)}` : `${line.slice(0, space)}{${labels}}${line.slice(space)}`;
+    })
+    .join('\n');
 }
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -61,7 +61,7 @@ test('/r, /, /version, /healthz, /readyz and /metrics stay open', async () => {
   assert.ok([200, 503].includes((await call('GET', '/readyz')).status));
   const metrics = await call('GET', '/metrics');
   assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
-  assert.match(metrics.text, /^podfn_errors_total\{kind="unauthorized"\} [1-9][0-9]*$/m);
+  assert.match(metrics.text, /^podfn_errors_total\{node="[a-z0-9-]+",kind="unauthorized"\} [1-9][0-9]*$/m);
 });
 
 test('a token with spaces or control characters stops start-up', () => {

@@ -109,15 +109,15 @@ test('a burst of 60 concurrent calls: only 200/429/503, every refusal fast with 
 test('/metrics counts the calls, the refusals and the live state', async () => {
   const text = (await api.get('/metrics')).text;
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
-  assert.ok(value(new RegExp(`^podfn_calls_total\\{app="${APP}",route="/a",status="429"\\} (\\d+)$`, 'm')) >= 5, text);
-  assert.ok(value(new RegExp(`^podfn_calls_total\\{app="${APP}",route="/a",status="200"\\} (\\d+)$`, 'm')) >= 7, text);
-  assert.ok(value(/^podfn_errors_total\{kind="overloaded"\} (\d+)$/m) >= 3, text);
-  assert.ok(value(/^podfn_errors_total\{kind="throttled"\} (\d+)$/m) >= 5, text);
-  assert.ok(value(new RegExp(`^podfn_cold_starts_total\\{app="${APP}",route="/a"\\} (\\d+)$`, 'm')) >= 1, text);
-  assert.ok(value(new RegExp(`^podfn_call_duration_seconds_count\\{app="${APP}",route="/b",format="http"\\} (\\d+)$`, 'm')) >= 3, text);
-  assert.ok(value(/^podfn_hot_containers\{state="idle"\} (\d+)$/m) >= 1, text);
-  assert.is(value(/^podfn_inflight_calls (\d+)$/m), 0, text);
-  assert.is(value(/^podfn_queue_depth (\d+)$/m), 0, text);
+  assert.ok(value(new RegExp(`^podfn_calls_total\\{node="[^"]+",app="${APP}",route="/a",status="429"\\} (\\d+)$`, 'm')) >= 5, text);
+  assert.ok(value(new RegExp(`^podfn_calls_total\\{node="[^"]+",app="${APP}",route="/a",status="200"\\} (\\d+)$`, 'm')) >= 7, text);
+  assert.ok(value(/^podfn_errors_total\{node="[^"]+",kind="overloaded"\} (\d+)$/m) >= 3, text);
+  assert.ok(value(/^podfn_errors_total\{node="[^"]+",kind="throttled"\} (\d+)$/m) >= 5, text);
+  assert.ok(value(new RegExp(`^podfn_cold_starts_total\\{node="[^"]+",app="${APP}",route="/a"\\} (\\d+)$`, 'm')) >= 1, text);
+  assert.ok(value(new RegExp(`^podfn_call_duration_seconds_count\\{node="[^"]+",app="${APP}",route="/b",format="http"\\} (\\d+)$`, 'm')) >= 3, text);
+  assert.ok(value(/^podfn_hot_containers\{node="[^"]+",state="idle"\} (\d+)$/m) >= 1, text);
+  assert.is(value(/^podfn_inflight_calls\{node="[^"]+"\} (\d+)$/m), 0, text);
+  assert.is(value(/^podfn_queue_depth\{node="[^"]+"\} (\d+)$/m), 0, text);
 });
 
 test.run();
