@@ -6,7 +6,7 @@ import type { HttpDeps } from '../deps.ts';
 import { readJson } from '../body.ts';
 import { rawPathname } from '../raw-path.ts';
 import { validateAppName } from '../../models/app.ts';
-import { Errors, badRequest } from '../../models/errors.ts';
+import { ApiError, Errors, badRequest } from '../../models/errors.ts';
 import { parseRouteBody, newRoute, applyRoutePatch, routePathFromUrl, routeJson, type Route } from '../../models/route.ts';
 import * as routes from '../../store/routes.ts';
 import { getApp } from '../../store/apps.ts';
@@ -55,21 +55,29 @@ export function routesApi(deps: HttpDeps) {
     const appName = validateAppName(c.req.param('app'));
     const path = urlRoutePath(c);
     const patch = await body(c);
-    const result = await db.transaction(async (tx): Promise<Route | undefined> => {
-      const old = await routes.getRoute(tx, appName, path);
-      if (!old) return undefined;
-      const next = applyRoutePatch(old, patch, path);
-      await routes.updateRoute(tx, next);
-      return next;
-    });
-    let route = result;
+    const patchExisting = () =>
+      db.transaction(async (tx): Promise<Route | undefined> => {
+        const old = await routes.getRoute(tx, appName, path);
+        if (!old) return undefined;
+        const next = applyRoutePatch(old, patch, path);
+        await routes.updateRoute(tx, next);
+        return next;
+      });
+    let route = await patchExisting();
     if (!route) {
       if (!upsert) {
         if (!(await getApp(db, appName))) throw Errors.appNotFound();
         throw Errors.routeNotFound();
       }
       route = newRoute(appName, patch, path);
-      await routes.insertRoute(db, route);
+      try {
+        await routes.insertRoute(db, route);
+      } catch (e) {
+        // a concurrent PUT (here or on another node) created it first: ours becomes an update of it
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
+        route = await patchExisting();
+        if (!route) throw e;
+      }
     }
     await changes.routeChanged(appName, path);
     return c.json({ message: 'Route successfully updated', route: routeJson(route) });
