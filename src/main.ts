@@ -14,6 +14,10 @@ import { VERSION } from './version.ts';
 import { startQueue } from './queue/index.ts';
 import { queueOptionsFrom } from './queue-options.ts';
 import { PodfnMetrics } from './metrics/podfn.ts';
+import { CacheSync } from './gateway/cache-sync.ts';
+import { NodeRegistry } from './cluster/node-registry.ts';
+import os from 'node:os';
+import { applyAdminToken } from './admin-token.ts';
 
 function readConfig(): Config {
   try {
@@ -30,13 +34,23 @@ function readConfig(): Config {
 async function main() {
   const config = readConfig();
   const log = createLogger(config.PODFN_LOG_LEVEL);
-  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN).catch((e: Error) => {
+  applyAdminToken(config, log); // PODFN_ADMIN_TOKEN_FILE: first-start token (src/admin-token.ts)
+  const replica = config.PODFN_DB_REPLICA ? { url: config.PODFN_DB_REPLICA, syncMs: config.PODFN_DB_REPLICA_SYNC_MS } : undefined;
+  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN, replica).catch((e: Error) => {
     process.stderr.write(`podfn: cannot open the database PODFN_DB_URL=${config.PODFN_DB_URL}: ${e.message}\n`);
     process.exit(2);
   });
   const cache = new RouteCache(store.db);
-  await cache.loadAll();
   const runner = await Runner.create(runnerOptionsFrom(config), log.child({ part: 'runner' }));
+  // other nodes' app/route writes reach this node's cache (and drain its hot pools) within the poll
+  const cacheSync = new CacheSync({
+    db: store.db,
+    cache,
+    changed: (app, path) => runner.drain(app, path),
+    log: log.child({ part: 'cache-sync' }),
+    options: { pollMs: config.PODFN_CACHE_POLL_MS, keepMs: config.PODFN_CACHE_CHANGES_KEEP_MS, batch: 500 },
+  });
+  await cacheSync.start();
 
   const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: queueOptionsFrom(config) });
   const calls: CallSink = queue.sink;
@@ -47,7 +61,21 @@ async function main() {
     return { hot: s.hot.totals, coldRunning: s.cold.running, memory: s.memory, inflight: inflight(), queueDepth: () => queue.depth() };
   });
 
+  const hotContainers = () => {
+    const t = runner.state().hot.totals;
+    return t.starting + t.idle + t.busy;
+  };
+  const nodes = new NodeRegistry(
+    store.db,
+    { id: config.nodeId, address: config.PODFN_ADVERTISE_URL || `http://${os.hostname()}:${config.PORT}`, version: VERSION },
+    () => ({ hotContainers: hotContainers(), inflight: inflight() }),
+    log.child({ part: 'nodes' }),
+    config.PODFN_HEARTBEAT_MS,
+  );
+  await nodes.start();
+
   const app = buildApp({
+    nodes,
     queue,
     store,
     config,
@@ -99,7 +127,9 @@ async function main() {
     void (async () => {
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, grace))]);
       await queue.stop(Math.max(0, deadline - Date.now())).catch((e) => log.error({ err: (e as Error).message }, 'queue stop failed'));
+      await cacheSync.stop();
       await runner.close().catch(() => {});
+      await nodes.stop();
       store.close();
       process.exit(0);
     })();

@@ -1,6 +1,8 @@
 // Gateway: what /r needs before the runner. This module is the in-memory route table, so a call never
-// queries the database: it is loaded whole at start-up and each admin write reloads the app it touched
-// (write-through). May import: models, store, runner/types.
+// queries the database: it is loaded whole at start-up, each admin write on this node reloads what it
+// touched (write-through), and cache-sync.ts applies other nodes' writes from the change log. Reloads
+// say whether anything really changed, so a change seen twice (own write, then the log) drains a hot
+// pool only once. May import: models, store, runner/types.
 import type { Queryable } from '../store/db.ts';
 import { listApps, getApp } from '../store/apps.ts';
 import { listRoutes, getRoute } from '../store/routes.ts';
@@ -23,30 +25,45 @@ export class RouteCache {
 
   constructor(private readonly db: Queryable) {}
 
-  async loadAll(): Promise<void> {
+  /**
+   * (Re)loads everything. Returns what differs from the previous table: apps whose row changed or
+   * went, and routes that changed or went (a node that fell behind the change log drains those).
+   */
+  async loadAll(): Promise<{ apps: string[]; routes: Array<[string, string]> }> {
     const [apps, routes] = await Promise.all([listApps(this.db), listRoutes(this.db)]);
     const next = new Map<string, CachedApp>();
     for (const app of apps) next.set(app.name, { app, routes: new Map() });
     for (const r of routes) next.get(r.appName)?.routes.set(r.path, r);
+    const changed = { apps: [] as string[], routes: [] as Array<[string, string]> };
+    for (const [name, old] of this.apps) {
+      const now = next.get(name);
+      if (!same(old.app, now?.app)) changed.apps.push(name);
+      for (const [path, r] of old.routes) if (!same(r, now?.routes.get(path))) changed.routes.push([name, path]);
+    }
     this.apps = next;
     this.version++;
+    return changed;
   }
 
-  /** Re-reads one app row after an app write; its routes stay as they are. */
-  async reloadApp(name: string): Promise<void> {
+  /** Re-reads one app row after an app write; its routes stay as they are. true when it changed. */
+  async reloadApp(name: string): Promise<boolean> {
     const app = await getApp(this.db, name);
+    const entry = this.apps.get(name);
+    const changed = !same(entry?.app, app);
     if (!app) this.apps.delete(name);
-    else {
-      const entry = this.apps.get(name);
-      if (entry) entry.app = app;
-      else this.apps.set(name, { app, routes: new Map() });
-    }
+    else if (entry) entry.app = app;
+    else this.apps.set(name, { app, routes: new Map() });
     this.version++;
+    return changed;
   }
 
-  /** Re-reads one route (and its app, which a route create may have made) after a route write. */
-  async reloadRoute(appName: string, path: string): Promise<void> {
+  /**
+   * Re-reads one route (and its app, which a route create may have made) after a route write.
+   * true when the route changed (created, updated or deleted).
+   */
+  async reloadRoute(appName: string, path: string): Promise<boolean> {
     const [app, route] = await Promise.all([getApp(this.db, appName), getRoute(this.db, appName, path)]);
+    const changed = !same(this.apps.get(appName)?.routes.get(path), route);
     if (!app) {
       this.apps.delete(appName);
     } else {
@@ -57,6 +74,7 @@ export class RouteCache {
       else entry.routes.delete(path);
     }
     this.version++;
+    return changed;
   }
 
   /** Exact match on the cleaned request path; `/r/app` alone addresses route `/`. */
@@ -73,6 +91,12 @@ export class RouteCache {
     for (const a of this.apps.values()) routes += a.routes.size;
     return { apps: this.apps.size, routes };
   }
+}
+
+/** Same stored content (rows are small, flat JSON: comparing their text is exact enough). */
+function same(a: App | Route | undefined, b: App | Route | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** path.Clean-like: collapse `//`, drop a trailing slash, keep a leading one. */

@@ -13,6 +13,7 @@ import { routesApi, allRoutesApi } from './admin/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { callsApi } from './admin/calls.ts';
 import { tasksApi } from './tasks.ts';
+import { nodesApi } from './admin/nodes.ts';
 import { credentialChecker, requireAdmin } from './auth.ts';
 import { CONTENT_TYPE } from '../metrics/registry.ts';
 
@@ -43,6 +44,7 @@ export function buildApp(deps: HttpDeps): Hono {
   app.route('/v1/apps', routesApi(deps));
   app.route('/v1/routes', allRoutesApi(deps));
   app.route('/v1/apps', callsApi({ store: deps.store }));
+  if (deps.nodes) app.route('/v1/nodes', nodesApi(deps.nodes));
   const queue = deps.queue;
   if (queue) app.route('/', tasksApi({ tasks: queue.tasks, bodyLimit: deps.config.PODFN_ADMIN_BODY_LIMIT, stats: () => queue.stats() }));
   return app;

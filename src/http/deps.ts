@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RouteLimits } from '../models/route.ts';
 import type { QueueHandle } from '../queue/index.ts';
+import type { NodeView } from '../cluster/node-registry.ts';
 
 /** Told after every committed admin write, so caches and hot pools follow the database. */
 export interface ChangeListener {
@@ -23,4 +24,6 @@ export interface HttpDeps {
   queue?: Pick<QueueHandle, 'tasks' | 'stats'>;
   /** GET /metrics (Prometheus text) and the admin-side error counter (absent: no /metrics) */
   metrics?: { render(): Promise<string>; error(kind: 'unauthorized'): void };
+  /** GET /v1/nodes (absent: not served) */
+  nodes?: { list(): Promise<NodeView[]> };
 }

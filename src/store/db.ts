@@ -25,20 +25,36 @@ export interface Store {
 
 const migrationsFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
-export async function openStore(url: string, authToken?: string): Promise<Store> {
+export interface ReplicaOptions {
+  /** file:<path> of the local copy */
+  url: string;
+  syncMs: number;
+}
+
+/**
+ * Opens the database. With `replica` (and a remote url) it is an embedded replica: a local file that
+ * pulls from the server every syncMs, reads served locally, writes sent to the server (and read back
+ * by this node at once: read-your-writes).
+ */
+export async function openStore(url: string, authToken?: string, replica?: ReplicaOptions): Promise<Store> {
   const embedded = url.startsWith('file:');
-  if (embedded) {
-    const file = url.slice('file:'.length).split('?')[0] ?? '';
+  if (replica && embedded) throw new Error('an embedded replica needs a remote PODFN_DB_URL (http(s)://, libsql://, ws(s)://)');
+  for (const u of [url, replica?.url]) {
+    if (!u?.startsWith('file:')) continue;
+    const file = u.slice('file:'.length).split('?')[0] ?? '';
     if (file && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
-  const client = createClient({
-    url,
-    authToken: authToken || undefined,
-    // One connection for the embedded file: the client's calls are synchronous underneath, so a second
-    // connection waiting on a lock held by the first would block the event loop until the busy timeout.
-    // busy timeout (ms) still covers other processes on the same file.
-    ...(embedded ? { concurrency: 1, timeout: 5000 } : {}),
-  });
+  const client = replica
+    ? createClient({ url: replica.url, syncUrl: url, authToken: authToken || undefined, syncInterval: replica.syncMs / 1000, readYourWrites: true })
+    : createClient({
+        url,
+        authToken: authToken || undefined,
+        // One connection for the embedded file: the client's calls are synchronous underneath, so a second
+        // connection waiting on a lock held by the first would block the event loop until the busy timeout.
+        // busy timeout (ms) still covers other processes on the same file.
+        ...(embedded ? { concurrency: 1, timeout: 5000 } : {}),
+      });
+  if (replica) await client.sync();
   if (embedded) {
     await client.execute('PRAGMA journal_mode = WAL');
     await client.execute('PRAGMA synchronous = NORMAL');

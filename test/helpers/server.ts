@@ -13,6 +13,7 @@ import path from 'node:path';
 import net from 'node:net';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { startSqld } from './sqld.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -146,7 +147,10 @@ async function terminate(child: ChildProcess, graceMs = 12_000): Promise<ExitInf
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-test-'));
   dirs.add(dir);
-  const dbUrl = opts.dbUrl ?? `file:${path.join(dir, 'podfn.db')}`;
+  // PODFN_TEST_DB=sqld: every server gets its own fresh libSQL server instead of an embedded file
+  // (the suites that must hold for a remote database run this way in CI)
+  const sqld = !opts.dbUrl && process.env.PODFN_TEST_DB === 'sqld' ? await startSqld() : undefined;
+  const dbUrl = opts.dbUrl ?? sqld?.url ?? `file:${path.join(dir, 'podfn.db')}`;
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const readyTimeout = opts.readyTimeoutMs ?? 30_000;
@@ -162,6 +166,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     dirs.delete(dir);
+    await sqld?.stop();
     throw e;
   }
 
@@ -177,6 +182,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       current = undefined;
       fs.rmSync(dir, { recursive: true, force: true });
       dirs.delete(dir);
+      await sqld?.stop();
       return info;
     },
     async restart(env?: Env) {
