@@ -49,6 +49,7 @@ async function main() {
     changed: (app, path) => runner.drain(app, path),
     log: log.child({ part: 'cache-sync' }),
     options: { pollMs: config.PODFN_CACHE_POLL_MS, keepMs: config.PODFN_CACHE_CHANGES_KEEP_MS, batch: 500 },
+    refresh: replica ? () => store.client.sync() : undefined,
   });
   await cacheSync.start();
 

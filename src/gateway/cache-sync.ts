@@ -26,6 +26,8 @@ export interface CacheSyncDeps {
   log: Logger;
   options: CacheSyncOptions;
   now?: () => number;
+  /** embedded replica: pull from the server before each poll, so the bound does not add the replica's own sync interval */
+  refresh?: () => Promise<unknown>;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -81,6 +83,7 @@ export class CacheSync {
     const { db, options } = this.d;
     try {
       const now = this.now();
+      await this.d.refresh?.();
       if (now - this.lastPoll > options.keepMs / 2) {
         // the log may have been pruned past us while we could not read it
         await this.reloadEverything('was out of touch with the database');

@@ -67,9 +67,10 @@ export class RouteCache {
     if (!app) {
       this.apps.delete(appName);
     } else {
+      // the app row is only taken when the entry is new: an app config change is applied (and its
+      // containers drained) through reloadApp, never silently here
       let entry = this.apps.get(appName);
       if (!entry) this.apps.set(appName, (entry = { app, routes: new Map() }));
-      entry.app = app;
       if (route) entry.routes.set(path, route);
       else entry.routes.delete(path);
     }

@@ -8,6 +8,11 @@ export function tooLarge(limit: number) {
   return new ApiError(413, `Request body too large: the limit is ${limit} bytes`);
 }
 
+/** The client closed the connection before the whole body arrived: its fault, not a server error. */
+export function incompleteBody() {
+  return new ApiError(400, 'Request body incomplete: the connection closed before the whole body arrived');
+}
+
 export async function readBody(c: Context, limit: number): Promise<Buffer> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
@@ -40,6 +45,8 @@ export function nodeIncoming(c: Context): IncomingMessage | undefined {
 
 export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // already aborted: 'error' was emitted before anyone listened and 'end' will never come
+    if (incoming.destroyed && !incoming.readableEnded) return reject(incompleteBody());
     const chunks: Buffer[] = [];
     let size = 0;
     const detach = () => {
@@ -56,9 +63,10 @@ export function readIncoming(incoming: IncomingMessage, limit: number): Promise<
       detach();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error) => {
+    const onError = (err: Error & { code?: string }) => {
       detach();
-      reject(err);
+      // node reports a client that went away mid-body as ECONNRESET "aborted"
+      reject(err.code === 'ECONNRESET' ? incompleteBody() : err);
     };
     incoming.on('data', onData).on('end', onEnd).on('error', onError);
   });

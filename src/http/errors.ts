@@ -1,10 +1,10 @@
 // HTTP error responses: every error is {"error":{"message":...}} with the right status. Unknown
 // failures become 500 "internal server error" (details go to the log, never to the client); database
-// write failures (read-only file, disk full, server down) become 503.
+// write failures (read-only file, disk full, I/O errors, locked, server down) become 503 with Retry-After.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../models/errors.ts';
-import { isUnavailable } from '../store/sql-errors.ts';
+import { isUnavailable, noteUnavailable, unavailableReason } from '../store/sql-errors.ts';
 import type { Logger } from '../log.ts';
 
 export function errorBody(message: string) {
@@ -20,8 +20,11 @@ export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) return jsonError(c, err.status, err.message, err.headers);
     if (isUnavailable(err)) {
-      log.error({ err: err.message }, 'database unavailable');
-      return jsonError(c, 503, 'Service unavailable: the database cannot be written right now', { 'Retry-After': '1' });
+      // reads keep working (and so do /r calls): only this write failed; /readyz reports it until a write works
+      noteUnavailable(err);
+      const reason = unavailableReason(err);
+      log.error({ err: err.message, reason }, 'database unavailable');
+      return jsonError(c, 503, `Service unavailable: the database cannot be written right now (${reason})`, { 'Retry-After': '1' });
     }
     log.error({ err: err.message, stack: err.stack, path: c.req.path }, 'unhandled error');
     return jsonError(c, 500, 'internal server error');

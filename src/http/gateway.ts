@@ -10,7 +10,7 @@ import { newCallId } from '../gateway/call-id.ts';
 import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
 import { ApiError } from '../models/errors.ts';
-import { isUnavailable } from '../store/sql-errors.ts';
+import { isUnavailable, noteUnavailable } from '../store/sql-errors.ts';
 import { hasDotSegment } from './raw-path.ts';
 import { readIncoming } from './body.ts';
 import { bearer, verifyHs256 } from './auth.ts';
@@ -171,7 +171,10 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       .catch((err: unknown) => {
         if (res.headersSent) return void res.destroy();
         if (err instanceof ApiError) return fail(res, err.status, err.message);
-        if (isUnavailable(err)) return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
+        if (isUnavailable(err)) {
+          noteUnavailable(err); // for /readyz
+          return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
+        }
         deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
         fail(res, 500, 'internal server error');
       })

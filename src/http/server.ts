@@ -4,7 +4,7 @@
 // answers instead of node's bodiless default.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { isGatewayTarget, type NodeHandler } from './gateway.ts';
 
@@ -32,15 +32,28 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
   socket.end(answer);
 }
 
+/** node-server could not turn the request into a URL (bad or missing Host, `*` or `\` targets): JSON, not a bare 400. */
+function requestErrorAnswer(err: unknown): Response {
+  const [status, message] = err instanceof RequestError ? [400, `Bad request: ${err.message}`] : [500, 'internal server error'];
+  return new Response(JSON.stringify({ error: { message } }), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
 export function createHttpServer(app: Hono, gateway: NodeHandler, limits: ServerLimits = {}): http.Server {
-  const admin = getRequestListener(app.fetch);
+  const admin = getRequestListener(app.fetch, { errorHandler: requestErrorAnswer });
   const maxHeaders = limits.maxHeaders ?? 100;
   const tooMany = Buffer.from(JSON.stringify({ error: { message: `Too many request headers: the limit is ${maxHeaders}` } }));
-  const server = http.createServer({ maxHeaderSize: limits.maxHeaderBytes ?? 16 * 1024 }, (req, res) => {
+  const noHost = Buffer.from(JSON.stringify({ error: { message: 'Bad request: missing Host header' } }));
+  // requireHostHeader off: node's own refusal has no body; the same rule is applied here, as JSON
+  const server = http.createServer({ maxHeaderSize: limits.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false }, (req, res) => {
     if (req.rawHeaders.length > maxHeaders * 2) {
       req.resume();
       res.writeHead(431, ['Content-Type', 'application/json', 'Content-Length', String(tooMany.length), 'Connection', 'close']);
       return void res.end(tooMany);
+    }
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      req.resume();
+      res.writeHead(400, ['Content-Type', 'application/json', 'Content-Length', String(noHost.length), 'Connection', 'close']);
+      return void res.end(noHost);
     }
     if (isGatewayTarget(req.url)) gateway(req, res);
     else void admin(req, res);
@@ -48,6 +61,12 @@ export function createHttpServer(app: Hono, gateway: NodeHandler, limits: Server
   // node parses at most this many header fields; one over the cap is enough to see it was exceeded
   server.maxHeadersCount = maxHeaders + 1;
   server.on('clientError', onClientError);
+  // an Expect other than 100-continue: node's own 417 has no body
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const body = JSON.stringify({ error: { message: `Expectation failed: unsupported Expect ${JSON.stringify(req.headers.expect)}` } });
+    req.resume();
+    res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+  });
   // keep-alive clients (load balancers, SDKs) reuse connections longer than node's 5 s default
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

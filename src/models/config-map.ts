@@ -8,6 +8,16 @@ export const CONFIG_KEY_MAX = 128;
 export const CONFIG_VALUE_MAX = 4096;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What an HTTP/1.1 field value can carry (RFC 9110 field-vchar, SP, HTAB, obs-text): node refuses the rest. */
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE_BAD = /[^\t\u0020-\u007e\u0080-\u00ff]/;
+/** Set by the gateway itself or framing the response: a route header must not duplicate or contradict them. */
+export const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection', 'fn-call-id']);
+
+/** Sets an own property, so a key like `__proto__` is stored as data instead of replacing the prototype. */
+function setOwn<V>(o: Record<string, V>, k: string, v: V): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
 
 export function parseConfigMap(v: unknown, what: string, opts: { allowEmptyValues?: boolean } = {}): Record<string, string> {
   if (v === undefined || v === null) return {};
@@ -23,7 +33,7 @@ export function parseConfigMap(v: unknown, what: string, opts: { allowEmptyValue
     if (Buffer.byteLength(val) > CONFIG_VALUE_MAX) throw badRequest(`Invalid ${what} value for ${k}: at most ${CONFIG_VALUE_MAX} bytes`);
     if (val.includes('\0')) throw badRequest(`Invalid ${what} value for ${k}: NUL is not allowed`);
     if (val === '' && !opts.allowEmptyValues) continue;
-    out[k] = val;
+    setOwn(out, k, val);
   }
   return out;
 }
@@ -33,7 +43,7 @@ export function mergeConfig(old: Record<string, string>, update: Record<string, 
   const out = { ...old };
   for (const [k, v] of Object.entries(update)) {
     if (v === '') delete out[k];
-    else out[k] = v;
+    else setOwn(out, k, v);
   }
   const keys = Object.keys(out);
   if (keys.length > CONFIG_MAX_KEYS) throw badRequest(`Invalid config: at most ${CONFIG_MAX_KEYS} keys`);
@@ -52,16 +62,18 @@ export function parseHeaders(v: unknown, opts: { allowEmpty?: boolean } = {}): R
   const out: Record<string, string[]> = {};
   for (const [name, raw] of entries) {
     if (name.length > 256 || !HEADER_NAME.test(name)) throw badRequest(`Invalid route header name ${JSON.stringify(name.slice(0, 64))}`);
+    if (RESERVED_HEADERS.has(name.toLowerCase())) throw badRequest(`Invalid route header ${name}: set by the gateway, a route cannot set it`);
     const values = typeof raw === 'string' ? (raw === '' ? [] : [raw]) : raw;
     if (!Array.isArray(values) || values.some((x) => typeof x !== 'string')) {
       throw badRequest(`Invalid route header ${name}: must be a string or an array of strings`);
     }
     for (const val of values as string[]) {
       if (/[\r\n\0]/.test(val)) throw badRequest(`Invalid route header ${name}: CR, LF and NUL are not allowed`);
+      if (HEADER_VALUE_BAD.test(val)) throw badRequest(`Invalid route header ${name}: control characters and characters above U+00FF are not allowed`);
       if (Buffer.byteLength(val) > CONFIG_VALUE_MAX) throw badRequest(`Invalid route header ${name}: at most ${CONFIG_VALUE_MAX} bytes`);
     }
     if (values.length === 0 && !opts.allowEmpty) continue;
-    out[name] = values as string[];
+    setOwn(out, name, values as string[]);
   }
   return out;
 }
@@ -71,7 +83,7 @@ export function mergeHeaders(old: Record<string, string[]>, update: Record<strin
   const out = { ...old };
   for (const [k, v] of Object.entries(update)) {
     for (const existing of Object.keys(out)) if (existing.toLowerCase() === k.toLowerCase()) delete out[existing];
-    if (v.length > 0) out[k] = v;
+    if (v.length > 0) setOwn(out, k, v);
   }
   return out;
 }

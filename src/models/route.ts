@@ -51,9 +51,11 @@ export interface RoutePatch {
 
 export const JWT_KEY_MAX = 512;
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Validates a route path: absolute, no `..` or `.` segments, no `//`, no control characters, no `:`
- * (the seed's "Dynamic URL is not allowed"), bounded length. Returns it without a trailing slash.
+ * Validates a route path: absolute, no `..` or `.` segments, no `//`, no control characters (C0, DEL,
+ * C1), well-formed Unicode, no `:` (the seed's "Dynamic URL is not allowed"), bounded length. Returns it without a trailing slash.
  */
 export function validateRoutePath(p: unknown): string {
   if (p === undefined || p === null || p === '') throw badRequest('Missing route Path');
@@ -61,7 +63,9 @@ export function validateRoutePath(p: unknown): string {
   if (!p.startsWith('/')) throw badRequest('Invalid Path format');
   if (p.length > ROUTE_PATH_MAX) throw badRequest(`Invalid Path format: at most ${ROUTE_PATH_MAX} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(p)) throw badRequest('Path malformed: control characters are not allowed');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(p)) throw badRequest('Path malformed: control characters are not allowed');
+  // a lone UTF-16 surrogate cannot be stored as UTF-8 (it would come back as U+FFFD, a different path)
+  if (LONE_SURROGATE.test(p)) throw badRequest('Path malformed: not valid Unicode');
   if (p.includes(':')) throw badRequest('Dynamic URL is not allowed');
   if (/[?#%\\\s]/.test(p)) throw badRequest('Path malformed: ?, #, %, \\ and spaces are not allowed');
   if (p.includes('//')) throw badRequest('Path malformed: empty segments (//) are not allowed');

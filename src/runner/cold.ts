@@ -26,8 +26,6 @@ export class ColdRunner {
   /** in-flight calls, so close() can stop them */
   private readonly inflight = new Set<(why: Stop) => void>();
   private readonly pending = new Set<Promise<CallResult>>();
-  /** containers whose removal failed (Podman went away mid-call); retried by sweepOrphans() */
-  private readonly orphans = new Set<string>();
 
   constructor(private readonly deps: ColdDeps) {}
 
@@ -132,10 +130,8 @@ export class ColdRunner {
       clearTimeout(deadlineTimer);
       call.signal?.removeEventListener('abort', onAbort);
       attachment?.destroy();
-      if (containerId !== undefined) {
-        const id = containerId;
-        await podman.remove(id).catch(() => this.orphans.add(id));
-      }
+      // Podman gone mid-call: removed once it is back (Runner.connect -> retryRemovals)
+      if (containerId !== undefined) await podman.removeOrDefer(containerId);
       release?.();
       this.inflight.delete(halt);
     }
@@ -162,13 +158,6 @@ export class ColdRunner {
       case 'overflow': return responseTooLargeResult(this.deps.options.maxResponseBytes, { log, ...extra });
       case 'aborted': return abortedResult({ log, ...extra });
       case 'shutdown': return faultResult(503, 'Server shutting down', { log, reason: 'killed', platformError: true, ...extra });
-    }
-  }
-
-  /** Retries removals that failed while Podman was unreachable (called when it is back). */
-  async sweepOrphans(): Promise<void> {
-    for (const id of [...this.orphans]) {
-      await this.deps.podman.remove(id).then(() => this.orphans.delete(id), () => undefined);
     }
   }
 

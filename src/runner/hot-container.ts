@@ -4,7 +4,7 @@
 // removes it, deletes its socket dir and hands its memory back, exactly once.
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { abortedResult, faultResult, responseTooLargeResult, timeoutResult } from './errors.ts';
+import { abortedResult, faultResult, platformFaultResult, PodmanUnavailableError, responseTooLargeResult, timeoutResult } from './errors.ts';
 import { decodeHttpResponse, encodeHttpRequest } from './formats/http.ts';
 import { decodeJsonResponse, encodeJsonRequest } from './formats/json.ts';
 import { FunctionProtocolError, type ClientReply, type FunctionRequest, type FunctionResponse } from './formats/message.ts';
@@ -58,7 +58,12 @@ export class HotContainer implements Slot {
         this.log?.push(c);
       });
     }
-    void p.exited.then(() => this.markDead());
+    void p.exited.then(() => {
+      this.markDead();
+      // The attach stream also ends when the Podman service dies (the function may live on): a ping
+      // tells the runner's health state at once, so the next calls get 503 instead of trying.
+      if (this.closedFor === undefined) p.podman.ping().catch(() => undefined);
+    });
     // e.g. stdout bytes between calls: the seed stream is misaligned, so retire it before reuse
     p.transport.onFailure?.(() => this.markDead());
   }
@@ -151,6 +156,9 @@ export class HotContainer implements Slot {
         const code = await this.exitCode(1000);
         extra.log = log(); // the attach stream has ended by now: the function's last words are in
         if (code !== undefined) return faultResult(502, `function exited with code ${code} during the call`, { ...extra, reason: 'bad_exit' });
+        // no exit code: maybe the Podman service itself went away (the stdio transport runs through it)
+        const down = await this.p.podman.ping().then(() => undefined, (e: unknown) => e);
+        if (down instanceof PodmanUnavailableError) return platformFaultResult(down, extra);
         return faultResult(502, err.message, extra);
       }
     }
@@ -177,11 +185,8 @@ export class HotContainer implements Slot {
   private async doClose(): Promise<void> {
     this.markDead();
     this.p.transport.close();
-    try {
-      await this.p.podman.remove(this.id);
-    } catch {
-      // Podman unreachable: the start-up stray sweep removes it later (it carries our labels).
-    }
+    // Podman unreachable: the function lives on under conmon; removed once Podman is back
+    await this.p.podman.removeOrDefer(this.id);
     this.p.onClosed?.();
     this.p.detach?.();
     if (this.p.socketDir) await rm(this.p.socketDir, { recursive: true, force: true }).catch(() => undefined);

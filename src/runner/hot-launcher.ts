@@ -46,7 +46,7 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   let att: Attachment | undefined;
   const cleanup = async () => {
     att?.destroy();
-    if (id) await podman.remove(id).catch(() => undefined);
+    if (id) await podman.removeOrDefer(id);
     if (socketDir) await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
     release();
   };
@@ -81,6 +81,8 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
         throw new HotStartError(`Container failed to initialize: no socket at FN_LISTENER within ${options.hotStartTimeoutMs} ms`);
       }
       if (outcome === 'exited') {
+        // the attach stream also ends when the Podman service dies: then it is 503, not the function
+        await podman.ping();
         const code = (await settledExitCode(podman, id, 1000)) ?? 'unknown';
         throw new HotStartError(`Container failed to initialize: function exited with code ${code} before opening its socket`);
       }

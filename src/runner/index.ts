@@ -95,7 +95,8 @@ export class Runner {
         }
         this.info = info;
         this.up = true;
-        void this.cold.sweepOrphans();
+        // containers (cold and hot) whose removal failed while Podman was away
+        void this.podman.retryRemovals();
         this.lastError = undefined;
         this.log.info({ ...info, socketPath: this.options.socketPath }, 'Podman is up');
         return true;

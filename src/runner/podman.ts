@@ -85,8 +85,11 @@ export class Podman {
   private readonly quick: Docker;
   private readonly imageCache = new Map<string, ImageInfo>();
   private readonly unavailableListeners = new Set<(err: PodmanUnavailableError) => void>();
+  /** containers whose removal failed (Podman unreachable); retried by retryRemovals() */
+  private readonly pendingRemovals = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly socketPath: string, apiTimeoutMs = 15_000) {
+  constructor(readonly socketPath: string, apiTimeoutMs = 15_000, private readonly retryRemovalsMs = 2000) {
     this.docker = new Docker({ socketPath });
     this.quick = new Docker({ socketPath, timeout: apiTimeoutMs });
   }
@@ -184,6 +187,47 @@ export class Podman {
       if (err instanceof PodmanApiError && /no such container/i.test(err.message)) return;
       throw err;
     }
+  }
+
+  /**
+   * Removes the container, or, when that fails (Podman went away mid-call: its containers live on
+   * under conmon), remembers it for retryRemovals(), which the runner calls once Podman is back.
+   * Never throws; true when removed now.
+   */
+  async removeOrDefer(id: string): Promise<boolean> {
+    try {
+      await this.remove(id);
+      this.pendingRemovals.delete(id);
+      return true;
+    } catch {
+      this.pendingRemovals.add(id);
+      this.scheduleRetry();
+      return false;
+    }
+  }
+
+  /** Retries the removals removeOrDefer() could not do; returns how many are still pending. */
+  async retryRemovals(): Promise<number> {
+    for (const id of [...this.pendingRemovals]) {
+      await this.remove(id).then(() => this.pendingRemovals.delete(id), () => undefined);
+    }
+    return this.pendingRemovals.size;
+  }
+
+  /** Also retried on a timer while any are pending, in case nothing else notices Podman is back. */
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      void this.retryRemovals().then((left) => {
+        this.retryTimer = undefined;
+        if (left > 0) this.scheduleRetry();
+      });
+    }, this.retryRemovalsMs);
+    this.retryTimer.unref();
+  }
+
+  get pendingRemovalCount(): number {
+    return this.pendingRemovals.size;
   }
 
   /** Resolves with the exit code once the container is not running. Call after start(). */
