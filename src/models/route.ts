@@ -165,8 +165,10 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
 /** Update merge: given scalars replace, config merges ("" removes), headers replace per name. */
 export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string): Route {
   if (patch.path && patch.path !== urlPath) throw badRequest('Could not update route - path is immutable');
+  const { jwtKey: oldKey, ...rest } = old;
+  const jwtKey = patch.jwtKey === undefined ? oldKey : patch.jwtKey || undefined;
   return {
-    ...old,
+    ...rest,
     image: patch.image ?? old.image,
     memory: patch.memory || old.memory,
     type: patch.type ?? old.type,
@@ -176,7 +178,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     idleTimeout: patch.idleTimeout || old.idleTimeout,
     headers: patch.headers ? mergeHeaders(old.headers, patch.headers) : old.headers,
     config: patch.config ? mergeConfig(old.config, patch.config) : old.config,
-    jwtKey: patch.jwtKey === undefined ? old.jwtKey : patch.jwtKey || undefined,
+    ...(jwtKey ? { jwtKey } : {}),
   };
 }
 
