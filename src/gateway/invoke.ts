@@ -89,7 +89,8 @@ export function responseOf(result: CallResult, route: Route, callId: string): { 
   const headers: string[] = [];
   const ok = !result.error;
   if (ok) {
-    const routeHeaders = Object.entries(route.headers);
+    // the API refuses these names now; rows stored before that must not break every call
+    const routeHeaders = Object.entries(route.headers).filter(([k]) => !DROP.has(k.toLowerCase()));
     const overridden = new Set(routeHeaders.map(([k]) => k.toLowerCase()));
     for (const [k, v] of result.headers) {
       const lower = k.toLowerCase();

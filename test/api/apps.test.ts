@@ -135,4 +135,22 @@ test('an app can be created again after delete', async () => {
   assert.equal(body.app, { name: 'phoenix', config: {} });
 });
 
+// Regression found by the fuzz suite (test/fuzz): `__proto__` is a valid config key but was silently
+// dropped (200 with the key missing) because it was assigned with `out[k] = v`.
+test('a __proto__ config key round-trips on create, update and removal (apps and routes)', async () => {
+  const created = await c.post('/v1/apps', '{"app":{"name":"protoapp","config":{"__proto__":"x","K":"v"}}}');
+  assert.is(expectOk<AppBody>(created).app.config.K, 'v');
+  assert.is(JSON.stringify((JSON.parse((await c.get('/v1/apps/protoapp')).text) as AppBody).app.config), '{"__proto__":"x","K":"v"}');
+  expectOk(await c.patch('/v1/apps/protoapp', '{"app":{"config":{"__proto__":"y"}}}'));
+  assert.is(JSON.stringify((JSON.parse((await c.get('/v1/apps/protoapp')).text) as AppBody).app.config), '{"__proto__":"y","K":"v"}');
+  expectOk(await c.patch('/v1/apps/protoapp', '{"app":{"config":{"__proto__":""}}}'));
+  assert.is(JSON.stringify((JSON.parse((await c.get('/v1/apps/protoapp')).text) as AppBody).app.config), '{"K":"v"}');
+  expectOk(await c.post('/v1/apps/protoapp/routes', '{"route":{"path":"/p","image":"img","config":{"__proto__":"r"},"headers":{"__proto__":"h"}}}'));
+  const route = (JSON.parse((await c.get('/v1/apps/protoapp/routes/p')).text) as RouteBody).route;
+  assert.is(JSON.stringify(route.config), '{"__proto__":"r"}');
+  assert.is(JSON.stringify(route.headers), '{"__proto__":["h"]}');
+  expectOk(await c.del('/v1/apps/protoapp/routes/p'));
+  expectOk(await c.del('/v1/apps/protoapp'));
+});
+
 test.run();

@@ -193,4 +193,19 @@ test('PUT/PATCH routes', () =>
 
 // The same for the app endpoints: `/v1/apps/x/%2e%2e/base` must not reach app `base`.
 
+// Regressions found by the fuzz suite (test/fuzz): accepted before, each broke something later.
+test('route headers a response cannot carry, framing headers, C1 controls and lone surrogates in paths', () =>
+  expectRefused(c, [
+    // non-latin-1 or control characters in a header value: every /r call of the route answered 500
+    ...['€', 'a\u0001b', '😀', '\u007f'].map((v) => ({ method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ headers: { 'X-A': v } }), status: 400, message: /X-A/ })),
+    { method: 'PATCH', target: '/v1/apps/base/routes/existing', body: { route: { headers: { 'X-H': ['ok', '€'] } } }, status: 400 },
+    // framing headers: duplicate Content-Length, or Content-Length with Transfer-Encoding, broke the response
+    ...['Content-Length', 'Transfer-Encoding', 'connection', 'Fn-Call-Id'].map((n) => ({ method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { headers: { [n]: '5' } } }, status: 400, message: /set by the gateway/ })),
+    // a lone surrogate was stored as U+FFFD (a different path than the one answered); C1 controls passed
+    { method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ path: '/\ud800x' }), status: 400 },
+    { method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ path: '/a\udc00' }), status: 400 },
+    { method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ path: '/a\u0085b' }), status: 400 },
+    { method: 'PUT', target: '/v1/apps/base/routes/a%C2%85b', body: { route: { image: 'i' } }, status: 400 },
+  ]));
+
 test.run();

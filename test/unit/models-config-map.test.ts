@@ -88,5 +88,39 @@ headers('merge replaces per name (case-insensitive); an empty value removes; inp
   assert.equal(mergeHeaders({ A: ['a'], B: ['b'] }, { A: ['a'], B: ['b'] }), { A: ['a'], B: ['b'] });
 });
 
+// Regressions found by the fuzz suite (test/fuzz): `__proto__` is a valid key, and assigning it with
+// `out[k] = v` silently dropped it (200, nothing stored); header values a response cannot carry were
+// accepted and then made every /r call of the route a 500; framing headers broke the response.
+const fuzzed = suite('models/config-map: fuzz regressions');
+
+fuzzed('a __proto__ config key is stored as data, in parse and merge (not dropped, prototype untouched)', () => {
+  const parsed = parseConfigMap(JSON.parse('{"__proto__":"x","K":"v"}'), 'c');
+  assert.equal(Object.keys(parsed), ['__proto__', 'K']);
+  assert.is(JSON.stringify(parsed), '{"__proto__":"x","K":"v"}');
+  assert.is(Object.getPrototypeOf(parsed), Object.prototype);
+  const merged = mergeConfig({ A: 'a' }, JSON.parse('{"__proto__":"y"}'));
+  assert.is(JSON.stringify(merged), '{"A":"a","__proto__":"y"}');
+  assert.is(JSON.stringify(mergeConfig(merged, JSON.parse('{"__proto__":""}'))), '{"A":"a"}');
+});
+
+fuzzed('a __proto__ header is stored as data, in parse and merge', () => {
+  const parsed = parseHeaders(JSON.parse('{"__proto__":"v"}'));
+  assert.is(JSON.stringify(parsed), '{"__proto__":["v"]}');
+  assert.is(JSON.stringify(mergeHeaders({}, parsed)), '{"__proto__":["v"]}');
+});
+
+fuzzed('header values must be valid HTTP field values: controls and characters above U+00FF are 400', () => {
+  for (const v of ['€', '😀', 'a\u0001b', '\u007f', 'a\u001bb', '\u0100']) throwsApi(() => parseHeaders({ X: v }), 400, /control characters and characters above U\+00FF/);
+  assert.equal(parseHeaders({ X: 'é ÿ\ttab', Y: ['a, b', '!~'] }), { X: ['é ÿ\ttab'], Y: ['a, b', '!~'] });
+});
+
+fuzzed('headers the gateway sets or that frame the response cannot be route headers (any case)', () => {
+  for (const n of ['Content-Length', 'transfer-encoding', 'Connection', 'Keep-Alive', 'Upgrade', 'TE', 'Trailer', 'Proxy-Connection', 'Fn-Call-Id', 'FN-CALL-ID']) {
+    throwsApi(() => parseHeaders({ [n]: '1' }), 400, /set by the gateway/);
+  }
+  assert.equal(parseHeaders({ 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }), { 'Content-Type': ['text/plain'], 'Cache-Control': ['no-store'] });
+});
+
 config.run();
 headers.run();
+fuzzed.run();
