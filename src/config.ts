@@ -47,6 +47,7 @@ export const settings = {
   PODFN_HOT_MAX_CONCURRENCY: [int(1, 10000), '8', 'hot containers per route when the route says max_concurrency 0'],
   PODFN_HOT_QUEUE_SIZE: [int(0, 1_000_000), '100', 'calls that may wait per hot route when all its containers are busy'],
   PODFN_HOT_QUEUE_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call may wait for a hot container'],
+  PODFN_HOT_QUEUE_TARGET_MS: [int(0, 60_000), '0', 'load shedding: while a route\'s queue has not been empty for 100 ms, a queued call waits at most this long for a hot container, then 429, so admitted calls stay fast under sustained overload (0 = off: calls queue up to PODFN_HOT_QUEUE_WAIT_MS, as in fn)'],
   PODFN_HOT_START_TIMEOUT_MS: [int(100, 600_000), '5000', 'how long a hot container may take to open its socket'],
   PODFN_SOCKET_DIR: [z.string().startsWith('/').max(60), '/run/podfn/sockets', 'host folder for hot containers\' sockets (short: socket paths must stay < 107 bytes)'],
   PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above)'],

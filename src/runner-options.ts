@@ -17,6 +17,7 @@ export function runnerOptionsFrom(config: Config): RunnerOptions {
     hotDefaultMaxConcurrency: config.PODFN_HOT_MAX_CONCURRENCY,
     hotQueueSize: config.PODFN_HOT_QUEUE_SIZE,
     hotQueueWaitMs: config.PODFN_HOT_QUEUE_WAIT_MS,
+    hotQueueTargetMs: config.PODFN_HOT_QUEUE_TARGET_MS,
     hotStartTimeoutMs: config.PODFN_HOT_START_TIMEOUT_MS,
     socketDir: config.PODFN_SOCKET_DIR,
     totalMemoryMb: config.totalMemoryMb,

@@ -43,6 +43,9 @@ function computeKey(fn: FunctionSpec): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/** a route's queue must stay non-empty this long before it counts as standing (slot-queue.ts) */
+const SHED_INTERVAL_MS = 100;
+
 export class HotPools {
   private readonly pools = new Map<string, SlotPool>();
   private readonly retired = new Set<SlotPool>();
@@ -115,6 +118,7 @@ export class HotPools {
       maxConcurrency: fn.maxConcurrency > 0 ? fn.maxConcurrency : o.hotDefaultMaxConcurrency,
       queueSize: o.hotQueueSize,
       queueWaitMs: o.hotQueueWaitMs,
+      shedding: { targetMs: o.hotQueueTargetMs, intervalMs: SHED_INTERVAL_MS },
     };
   }
 

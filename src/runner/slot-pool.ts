@@ -6,7 +6,7 @@
 // retired (drained) pool serves only calls already queued.
 import { abortedResult, faultResult, platformFaultResult, timeoutResult } from './errors.ts';
 import { HotStartError } from './hot-launcher.ts';
-import { SlotQueue } from './slot-queue.ts';
+import { SlotQueue, type Shedding } from './slot-queue.ts';
 import { timerMs } from './transport.ts';
 import type { CallRequest, CallResult, FunctionSpec, Slot } from './types.ts';
 
@@ -22,6 +22,8 @@ export interface PoolLimits {
   maxConcurrency: number;
   queueSize: number;
   queueWaitMs: number;
+  /** under sustained overload, how long a queued call may wait (slot-queue.ts); absent = never shed */
+  shedding?: Shedding;
 }
 
 export interface PoolStats {
@@ -47,7 +49,7 @@ interface IdleEntry {
 export class SlotPool {
   private readonly idle: IdleEntry[] = []; // most recently used last
   private readonly busy = new Set<PoolSlot>();
-  private readonly waiters = new SlotQueue<Grant>();
+  private readonly waiters = new SlotQueue<Grant>(() => this.limits.shedding);
   private readonly closing = new Set<Promise<void>>();
   private readonly launches = new Set<Promise<void>>();
   private starting = 0;
@@ -162,6 +164,7 @@ export class SlotPool {
       }),
       () => ({ result: abortedResult() }),
       () => this.checkEmpty(),
+      !launching,
     );
     if (launching) this.launch(call.deadline);
     return waiting;
@@ -198,8 +201,8 @@ export class SlotPool {
     }
     if (this.waiters.length > 0) {
       this.busy.add(slot); // counted as busy from now on, so no call starts a container over the cap
-      this.waiters.grantNext({ slot, fresh });
-      return;
+      if (this.waiters.grantNext({ slot, fresh })) return;
+      this.busy.delete(slot); // every waiter was shed (standing queue): park it
     }
     const idleMs = this.fn.idleTimeout * 1000;
     if (this.retired || idleMs <= 0) {

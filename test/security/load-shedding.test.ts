@@ -1,0 +1,79 @@
+// Load shedding end to end (PODFN_HOT_QUEUE_TARGET_MS, real Podman): a hot route with one container
+// busy for a long call keeps its queue from draining; once the queue has stood for 100 ms, calls that
+// queue are refused with 429 + Retry-After after the target instead of waiting for the container, and
+// the call that had been waiting since before is refused when the container frees, not served late.
+// Without the setting (the default, as in fn) the same waiting call is served.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { request, expectError, type Res } from '../helpers/http.ts';
+import { testSocketPath, image, requirePodman } from '../helpers/podman.ts';
+
+const test = suite('load shedding');
+const APP = 'shed';
+const LONG_MS = 1500;
+
+async function server(targetMs: string): Promise<TestServer> {
+  const srv = await startServer({
+    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_NODE_ID: `shed-${targetMs}-${process.pid}`, PODFN_HOT_QUEUE_SIZE: '10', PODFN_HOT_QUEUE_TARGET_MS: targetMs },
+  });
+  const res = await request(srv.url, 'POST', `/v1/apps/${APP}/routes`, {
+    route: { path: '/s', image: image('sleep'), format: 'http', max_concurrency: 1, timeout: 30, idle_timeout: 60, config: { SLEEP_MS: '1' } },
+  });
+  assert.is(res.status, 200, res.text);
+  assert.is((await call(srv, 1)).status, 200); // warm: one hot container up
+  return srv;
+}
+
+/** SLEEP_MS per call through the fixture's X-Fixture-Sleep_ms header. */
+function call(srv: TestServer, sleepMs: number): Promise<Res> {
+  return request(srv.url, 'POST', `/r/${APP}/s`, 'x', { agent: false, timeoutMs: 20_000, headers: { 'x-fixture-sleep_ms': String(sleepMs) } });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let on: TestServer | undefined;
+let off: TestServer | undefined;
+
+test.before(async () => {
+  await requirePodman();
+});
+
+test.after(async () => {
+  await Promise.allSettled([on?.stop(), off?.stop()]);
+});
+
+test('with shedding: a standing queue refuses new and stale waiters fast; the running call finishes', async () => {
+  on = await server('10');
+  const long = call(on, LONG_MS); // occupies the only container
+  await sleep(100);
+  const stale = call(on, 1); // queues behind it
+  await sleep(250); // the queue has not been empty for > 100 ms: standing
+  const t0 = Date.now();
+  const late = await call(on, 1);
+  const lateMs = Date.now() - t0;
+  expectError(late, 429, /no hot container became free/);
+  assert.is(late.headers['retry-after'], '1');
+  let longDone = false;
+  void long.then(() => (longDone = true));
+  assert.is(longDone, false, 'refused while the long call still runs, not after it');
+  assert.ok(lateMs < LONG_MS / 2, `refused after ${lateMs} ms`);
+  assert.is((await long).status, 200);
+  const s = await stale;
+  expectError(s, 429, /no hot container became free/); // shed when the container freed, not served late
+  // the queue drained: after a quiet interval the route serves normally again
+  await sleep(150);
+  assert.is((await call(on, 1)).status, 200);
+});
+
+test('without shedding (default): the waiting call is served after the long one', async () => {
+  off = await server('0');
+  const long = call(off, LONG_MS);
+  await sleep(100);
+  const waiting = call(off, 1);
+  await sleep(250);
+  const also = call(off, 1);
+  assert.equal([(await long).status, (await waiting).status, (await also).status], [200, 200, 200]);
+});
+
+test.run();
