@@ -65,17 +65,36 @@ fi
 start_service() {
   local sock=$1 logf=$2; shift 2
   if ping_sock "$sock"; then return 0; fi
+  local rc=0
+  launch_service "$sock" "$logf" "$@" || rc=$?
+  [ "$rc" = 0 ] && return 0
+  # It exited at once. Rootless Podman keeps its user namespace alive through a "pause" process it
+  # records under $XDG_RUNTIME_DIR; a record that no longer matches a usable process makes every
+  # podman command fail ("invalid internal status ... podman system migrate", "cannot re-exec process
+  # to join the existing user namespace"). Podman's own remedy, then one more try.
+  if [ "$rc" = 1 ]; then
+    log "podman service exited at once: running podman system migrate, then trying again"
+    "$@" podman system migrate >>"$logf" 2>&1 || true
+    launch_service "$sock" "$logf" "$@" && return 0
+  fi
+  tail -n 20 "$logf" >&2 || true
+  die "podman service did not answer on $sock within ${WAIT_S}s (log: $logf)"
+}
+
+# One attempt: starts the service and waits until it answers (0), exits (1) or WAIT_S passes (2).
+launch_service() {
+  local sock=$1 logf=$2; shift 2
   rm -f "$sock"   # a stale socket file from a dead service would make podman refuse to bind
   # cd /: Podman 4.3's service resolves a build's relative Containerfile name against its own working
   # directory first, so starting it in a source tree would make builds pick up the wrong file.
   (cd / && exec setsid nohup "$@" podman system service --time=0 "unix://$sock" </dev/null >>"$logf" 2>&1) &
-  local i
+  local pid=$! i
   for ((i = 0; i < WAIT_S * 10; i++)); do
     ping_sock "$sock" && return 0
+    kill -0 "$pid" 2>/dev/null || { ping_sock "$sock" && return 0; return 1; }   # it exited: no point waiting
     sleep 0.1
   done
-  tail -n 20 "$logf" >&2 || true
-  die "podman service did not answer on $sock within ${WAIT_S}s (log: $logf)"
+  return 2
 }
 
 # Stops the service listening on socket $1 (found by the socket, not by name). Rootless podman
@@ -180,6 +199,14 @@ if [ "$ROOTLESS" = 1 ]; then
   if [ "$changed" = 1 ] && [ -d "$home/.local/share/containers" ]; then
     stop_service "$run_dir/podman/podman.sock"
     "${as_user[@]}" podman system migrate >/dev/null 2>&1 || true
+  fi
+  # Every process of the runner user is gone (zombies aside: an init may reap them late) but its
+  # runtime dir is not: processes were killed without a reboot and /run was kept. Podman would trust
+  # the container states, conmon pids and pause-process record there, all pointing at dead (or reused)
+  # pids, and refuse to start. A reboot would have emptied this tmpfs state: do the same.
+  if ! ps -u "$uid" -o stat= 2>/dev/null | grep -qv "^Z" && [ -e "$run_dir/libpod" ]; then
+    rm -rf "${run_dir:?}/libpod" "$run_dir/containers" "$run_dir/runc" "$run_dir/netns"
+    log "no process of $RUN_USER is alive: cleared its stale runtime state in $run_dir"
   fi
   # Rootless Podman 4.3 ignores the Ulimits of a Docker-API create: containers inherit the service's
   # own limits, so set them here (nproc counts every process of the runner user: containers' too).
