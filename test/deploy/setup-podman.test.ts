@@ -53,7 +53,8 @@ async function killEverythingOfUser(): Promise<void> {
 async function runningContainerThenKillAll(): Promise<ChildProcess> {
   const up = setup();
   assert.is(up.status, 0, up.out);
-  const run = podman(['run', '-d', '--network', 'none', '--name', 'stale', image('busybox'), 'sleep', '1000']);
+  // --replace: a run interrupted while Podman was broken may have left a container of that name
+  const run = podman(['run', '-d', '--replace', '--network', 'none', '--name', 'stale', image('busybox'), 'sleep', '1000']);
   assert.is(run.status, 0, run.out);
   assert.ok(fs.existsSync(`${runDir()}/libpod/tmp/pause.pid`), 'rootless Podman recorded its pause process');
   await killEverythingOfUser();
