@@ -5,9 +5,12 @@
 // and hot container memory. Prints ONE JSON object on stdout (progress on stderr), cleans up, exits 0.
 // Knobs (env): BENCH_HOT_N=2000 BENCH_HOT_WARMUP=200 BENCH_RPS_N=5000 BENCH_COLD_N=30
 // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_GATEWAY_ROOT=<other checkout>
-// BENCH_GATEWAY_ENTRY=<path under that root; .js/.mjs runs without tsx, e.g. a compiled build>
+// BENCH_GATEWAY_ENTRY=<path under that root; .js/.mjs runs without tsx>. Default: the gateway as
+// `npm start` runs it, dist/main.js (built here when stale) with BUNDLE_NODE_ARGS; BENCH_GATEWAY_ENTRY=
+// src/main.ts measures the sources through tsx (node args then default to none).
 // PODFN_CONTAINER_HOST=unix:///... (default: what src/config.ts resolves). Use `npm run -s bench`: npm
 // itself prints a banner on stdout otherwise.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,6 +26,7 @@ import { coldPhase, hotLatency, hotThroughput } from './lib/phases.ts';
 import { processTree, rssMb, RssSampler, startTs, stop, type Child } from './lib/procs.ts';
 import { progress, ratio, sleep } from './lib/stats.ts';
 import { evaluateTargets } from './lib/targets.ts';
+import { BUNDLE_ENTRY, BUNDLE_NODE_ARGS } from '../test/helpers/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IMAGE = 'localhost/podfn-test/echo:latest';
@@ -73,9 +77,11 @@ async function main() {
   const podmanInfo = await preflight();
   const loadStart = Math.round(os.loadavg()[0]! * 100) / 100;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'podfn-bench-'));
-  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean);
-  progress(`starting gateway (node ${nodeId}, podman ${socketPath})`);
-  gateway = await startGateway({ root: GATEWAY_ROOT, tmp, nodeId, socketPath, nodeArgs, entry: process.env.BENCH_GATEWAY_ENTRY });
+  const entry = process.env.BENCH_GATEWAY_ENTRY ?? BUNDLE_ENTRY;
+  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? (entry === BUNDLE_ENTRY ? BUNDLE_NODE_ARGS : []);
+  if (entry === BUNDLE_ENTRY) execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: GATEWAY_ROOT, stdio: 'inherit' });
+  progress(`starting gateway ${entry} ${nodeArgs.join(' ')} (node ${nodeId}, podman ${socketPath})`);
+  gateway = await startGateway({ root: GATEWAY_ROOT, tmp, nodeId, socketPath, nodeArgs, entry });
   const gw = gateway;
   await sleep(1000);
   const rssStart = rssMb(gw.child.pid);
@@ -141,7 +147,7 @@ async function main() {
 
   const g = c1.latency.gateway!, d = c1.latency.direct!, p = c1.latency.proxy!;
   const result = {
-    machine: { gateway_root: GATEWAY_ROOT, gateway_entry: process.env.BENCH_GATEWAY_ENTRY ?? 'src/main.ts', cpus: os.cpus().length, loadavg_1m_start: loadStart, loadavg_1m_end: Math.round(os.loadavg()[0]! * 100) / 100, node: process.version, podman_socket: socketPath, podman_rootless: podmanInfo.rootless, cgroup_version: podmanInfo.cgroup, gateway_node_args: nodeArgs ?? [] },
+    machine: { gateway_root: GATEWAY_ROOT, gateway_entry: process.env.BENCH_GATEWAY_ENTRY ?? BUNDLE_ENTRY, cpus: os.cpus().length, loadavg_1m_start: loadStart, loadavg_1m_end: Math.round(os.loadavg()[0]! * 100) / 100, node: process.version, podman_socket: socketPath, podman_rootless: podmanInfo.rootless, cgroup_version: podmanInfo.cgroup, gateway_node_args: nodeArgs },
     settings: { body_bytes: 11, hot_warmup: N.warmup, hot_requests: N.hot, rps_requests: N.rps, concurrency: N.conc, cold_calls: N.cold },
     hot: {
       gateway: g,
@@ -165,7 +171,7 @@ async function main() {
     },
     cold,
     rss: {
-      note: 'VmRSS of the gateway process (node --import tsx src/main.ts, as the Containerfile runs it); idle = 2 s after the c=1 phase; *_anon_mb = RssAnon, the private part (file pages such as the node binary are shared)',
+      note: 'VmRSS of the gateway process (as machine.gateway_entry and gateway_node_args say; by default as npm start and the Containerfile run it); idle = 2 s after the c=1 phase; *_anon_mb = RssAnon, the private part (file pages such as the node binary are shared)',
       start_mb: rssStart,
       idle_mb: rssIdle,
       idle_anon_mb: rssIdleAnon, load_mb: rssLoad, after_load_idle_mb: rssAfter, gateway_start_ms: gw.startMs },

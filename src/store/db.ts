@@ -23,7 +23,19 @@ export interface Store {
   close(): void;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
+/** db/migrations of this checkout, found upward from this module: src/store/ when run from source,
+ * dist/ when run as the built bundle (`npm run build`). */
+function findMigrationsFolder(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'db', 'migrations');
+    if (fs.existsSync(path.join(candidate, 'meta', '_journal.json'))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`db/migrations not found above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+const migrationsFolder = findMigrationsFolder();
 
 export interface ReplicaOptions {
   /** file:<path> of the local copy */

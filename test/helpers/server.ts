@@ -17,6 +17,11 @@ import { startSqld } from './sqld.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** How production runs the gateway (npm start, the Containerfile, the systemd unit): the compiled
+ * bundle from scripts/build.mjs with these node flags. test/deploy/bundle.test.ts keeps them in step. */
+export const BUNDLE_ENTRY = 'dist/main.js';
+export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4'];
+
 /** Extra environment; a value of undefined removes the variable. */
 export type Env = Record<string, string | undefined>;
 
@@ -28,6 +33,8 @@ export interface ServerOptions {
   port?: number;
   /** how long to wait for /healthz (default 30 s) */
   readyTimeoutMs?: number;
+  /** 'source' (default): src/main.ts through tsx; 'bundle': BUNDLE_ENTRY as production runs it (build it first) */
+  entry?: 'source' | 'bundle';
 }
 
 export interface ExitInfo {
@@ -89,8 +96,9 @@ export function serverEnv(extra: Env): NodeJS.ProcessEnv {
   return env;
 }
 
-function spawnServer(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnServer(env: NodeJS.ProcessEnv, entry: 'source' | 'bundle'): { child: ChildProcess; output: () => string } {
+  const args = entry === 'bundle' ? [...BUNDLE_NODE_ARGS, BUNDLE_ENTRY] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let out = '';
@@ -158,7 +166,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   let current: { child: ChildProcess; output: () => string } | undefined;
 
   const launch = async () => {
-    current = spawnServer(serverEnv(extra));
+    current = spawnServer(serverEnv(extra), opts.entry ?? 'source');
     await waitReady(url, current.child, current.output, readyTimeout);
   };
   try {
@@ -211,7 +219,7 @@ export async function runServerToExit(env: Env, timeoutMs = 20_000): Promise<Run
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-test-'));
   dirs.add(dir);
   const port = await freePort();
-  const { child, output } = spawnServer(serverEnv({ PORT: String(port), PODFN_DB_URL: `file:${path.join(dir, 'podfn.db')}`, ...env }));
+  const { child, output } = spawnServer(serverEnv({ PORT: String(port), PODFN_DB_URL: `file:${path.join(dir, 'podfn.db')}`, ...env }), 'source');
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
