@@ -118,9 +118,9 @@ function waitExit(child: ChildProcess): Promise<ExitInfo> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-function probe(url: string): Promise<boolean> {
+function probe(url: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200));
     });
@@ -150,6 +150,14 @@ async function terminate(child: ChildProcess, graceMs = 12_000): Promise<ExitInf
   const info = await exited;
   clearTimeout(timer);
   return info;
+}
+
+/** The server process still runs and /healthz answers 200: what the fault suites check after each fault. */
+export async function assertServing(srv: TestServer): Promise<void> {
+  const pid = srv.pid();
+  if (pid === undefined) throw new Error('the gateway process is gone');
+  process.kill(pid, 0); // throws when the process died
+  if (!(await probe(`${srv.url}/healthz`, 10_000))) throw new Error(`/healthz did not answer 200:\n${srv.output()}`);
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
