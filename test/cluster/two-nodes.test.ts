@@ -3,7 +3,8 @@
 // through A is served by B within the documented bound (PODFN_CACHE_POLL_MS, default 500 ms -> <= 1 s),
 // hot containers on B included; both register in GET /v1/nodes and label their metrics; async calls
 // spread over both run once while both live, and when A is SIGKILLed mid-way B finishes everything
-// (at-least-once: only calls A was running when it died run again).
+// (at-least-once: only calls A was running when it died run again, besides calls retried after a
+// platform error, which the queue does by design).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -25,7 +26,9 @@ let db: DbClient;
 const nodeEnv = (id: string) => ({
   PODFN_NODE_ID: id,
   PODFN_HEARTBEAT_MS: '300',
-  PODFN_QUEUE_LEASE_MS: '2000',
+  // long enough that a loaded CI host's stalls do not lapse a live node's leases (heartbeat: lease/3)
+  PODFN_QUEUE_LEASE_MS: '5000',
+  PODFN_LOG_LEVEL: 'info', // the kill test reads which calls were retried after a platform error
   PODFN_QUEUE_POLL_MS: '100',
   PODFN_ASYNC_WORKERS: String(WORKERS),
 });
@@ -179,6 +182,8 @@ test('300 async calls, A SIGKILLed mid-way: all complete on B; only what A was r
     return doneA >= 10 && queued > 50 ? true : undefined;
   });
   await a.kill('SIGKILL');
+  // what A held when it died: claimed (running, leased to A) and not finished
+  const heldByA = new Set((await outcomes(ids)).filter((x) => x.node_id === 'node-a' && x.status === 'running').map((x) => String(x.id)));
   const { value } = await waitFor('300 calls to finish', 120_000, async () => {
     const r = await outcomes(ids);
     return r.every((x) => x.status === 'success') ? r : undefined;
@@ -186,8 +191,15 @@ test('300 async calls, A SIGKILLed mid-way: all complete on B; only what A was r
   assert.is(value.length, 300);
   const again = value.filter((x) => Number(x.attempts) > 1);
   // at-least-once: a call runs again only when it was on A (at most A's workers) when A died
-  assert.ok(again.length <= WORKERS, `${again.length} calls ran again`);
-  assert.ok(again.every((x) => x.node_id === 'node-b'));
+  // a platform error (Podman, a container start) is retried by design: such a call also runs again
+  const retried = new Set<string>();
+  for (const line of `${a.output()}\n${b.output()}`.split('\n')) {
+    if (line.includes('async call will be retried')) retried.add(String((JSON.parse(line) as { call_id: string }).call_id));
+  }
+  const detail = () => `ran again: ${JSON.stringify(again)}\nheld by A at the kill: ${JSON.stringify([...heldByA])}\nretried: ${JSON.stringify([...retried])}\nB: ${b.output().slice(-3000)}`;
+  assert.ok(heldByA.size <= WORKERS, `A held ${heldByA.size} calls`);
+  assert.ok(again.every((x) => heldByA.has(String(x.id)) || retried.has(String(x.id))), detail());
+  assert.ok(again.every((x) => x.node_id === 'node-b'), detail());
   // B lists A as dead within three heartbeats
   await waitFor('A to be listed dead', 5000, async () => {
     const { nodes } = (await B.get('/v1/nodes')).json<{ nodes: Array<{ id: string; alive: boolean }> }>();
