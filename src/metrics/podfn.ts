@@ -30,6 +30,8 @@ export interface LiveState {
   memory?: { totalMb: number; usedMb: number; waiting: number };
   inflight?: number;
   queueDepth?: () => Promise<number>;
+  /** hot listeners refused by cause (runner state; counted since start) */
+  listenerRefused?: Record<string, number>;
 }
 
 interface RouteSeries {
@@ -68,6 +70,9 @@ export class PodfnMetrics {
     const inflight = this.registry.register(new Gauge('podfn_inflight_calls', '/r calls in progress on this node'));
     const mem = this.registry.register(new Gauge('podfn_memory_reserved_bytes', 'memory promised to running containers'));
     const memTotal = this.registry.register(new Gauge('podfn_memory_total_bytes', 'memory the runner may promise'));
+    const refused = this.registry.register(
+      new Counter('podfn_listener_refused_total', 'hot containers retired because their listener was a symlink, not a socket, or not their own', ['cause']),
+    );
     this.registry.onCollect(async () => {
       const s = live();
       if (s.hot) {
@@ -78,6 +83,7 @@ export class PodfnMetrics {
       }
       if (s.coldRunning !== undefined) cold.set([], s.coldRunning);
       if (s.inflight !== undefined) inflight.set([], s.inflight);
+      for (const [cause, n] of Object.entries(s.listenerRefused ?? {})) refused.series(cause).value = n;
       if (s.memory) {
         mem.set([], s.memory.usedMb * 1024 * 1024);
         memTotal.set([], s.memory.totalMb * 1024 * 1024);

@@ -2,7 +2,6 @@
 // the container's stderr (and stdout, for socket containers) as the current call's log, and decides
 // when the container is finished (crash, timeout, protocol error, oversize answer). close() kills and
 // removes it, deletes its socket dir and hands its memory back, exactly once.
-import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { abortedResult, faultResult, platformFaultResult, PodmanUnavailableError, responseTooLargeResult, timeoutResult } from './errors.ts';
 import { decodeHttpResponse, encodeHttpRequest } from './formats/http.ts';
@@ -10,6 +9,7 @@ import { decodeJsonResponse, encodeJsonRequest } from './formats/json.ts';
 import { FunctionProtocolError, type ClientReply, type FunctionRequest, type FunctionResponse } from './formats/message.ts';
 import { CappedBuffer } from './output-limit.ts';
 import type { Podman } from './podman.ts';
+import { removeSocketDir } from './socket-dir.ts';
 import { TransportError, type HotTransport } from './transport.ts';
 import type { CallRequest, CallResult, Slot } from './types.ts';
 
@@ -185,11 +185,12 @@ export class HotContainer implements Slot {
   private async doClose(): Promise<void> {
     this.markDead();
     this.p.transport.close();
-    // Podman unreachable: the function lives on under conmon; removed once Podman is back
-    await this.p.podman.removeOrDefer(this.id);
+    // Podman unreachable: the function lives on under conmon; removed once Podman is back. Its socket
+    // folder goes only after that: while the container may run, it could still plant links there.
+    const dir = this.p.socketDir;
+    await this.p.podman.removeOrDefer(this.id, dir ? () => removeSocketDir(dir) : undefined);
     this.p.onClosed?.();
     this.p.detach?.();
-    if (this.p.socketDir) await rm(this.p.socketDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

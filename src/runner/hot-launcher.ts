@@ -3,7 +3,6 @@
 // readiness: the socket file appears (socket transport) within hotStartTimeoutMs, or the container
 // is up (seed stdio transport). Any failure removes what was made and releases the memory.
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { attachContainer, type Attachment } from './attach.ts';
 import { baseEnv, toEnvList } from './call-env.ts';
@@ -13,18 +12,21 @@ import { HotContainer, settledExitCode } from './hot-container.ts';
 import type { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { LABEL_APP, LABEL_POOL, LABEL_ROUTE, type Podman } from './podman.ts';
+import { ListenerRefused, LISTENER_NAME, openListener, prepareSocketDir, removeSocketDir, socketDirPolicy, type RefusalCause, type SocketDirPolicy, type VerifiedListener } from './socket-dir.ts';
 import { SocketTransport } from './socket-transport.ts';
 import { waitForSocket } from './socket-wait.ts';
 import { StdioTransport } from './stdio-transport.ts';
 import type { FunctionSpec } from './types.ts';
 
 export const CONTAINER_SOCKET_DIR = '/tmp/iofs';
-export const LISTENER = `unix:${CONTAINER_SOCKET_DIR}/lsnr.sock`;
+export const LISTENER = `unix:${CONTAINER_SOCKET_DIR}/${LISTENER_NAME}`;
 
 export interface LaunchDeps {
   podman: Podman;
   options: RunnerOptions;
   memory: MemoryAdmission;
+  /** told when a function's listener is refused (a symlink, not a socket, not its own): a hostile function */
+  onListenerRefused?: (cause: RefusalCause, detail: { app: string; path: string; image: string; message: string }) => void;
 }
 
 /** The container could not become ready: 502, the platform's side of the contract (retryable). */
@@ -44,14 +46,19 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   const socketDir = stdio ? undefined : path.join(options.socketDir, suffix);
   let id: string | undefined;
   let att: Attachment | undefined;
+  let listener: VerifiedListener | undefined;
   const cleanup = async () => {
     att?.destroy();
-    if (id) await podman.removeOrDefer(id);
-    if (socketDir) await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
+    listener?.close();
+    // the folder goes only once the container is gone: while it may run, it could still plant links
+    const dirGone = () => (socketDir ? removeSocketDir(socketDir) : Promise.resolve());
+    if (id) await podman.removeOrDefer(id, dirGone);
+    else await dirGone();
     release();
   };
   try {
-    if (socketDir) await makeSocketDir(socketDir, options);
+    const policy = socketDir ? await dirPolicy(options.socketPath) : undefined;
+    if (socketDir && policy) await prepareSocketDir(socketDir, policy);
     const env = { ...baseEnv(fn), FN_FORMAT: fn.format, ...(stdio ? {} : { FN_LISTENER: LISTENER }) };
     const name = containerName('hot', suffix);
     id = await podman.createContainer(
@@ -74,8 +81,8 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
     await podman.start(id);
 
     let transport;
-    if (socketDir) {
-      const sock = path.join(socketDir, 'lsnr.sock');
+    if (socketDir && policy) {
+      const sock = path.join(socketDir, LISTENER_NAME);
       const outcome = await waitForSocket(sock, options.hotStartTimeoutMs, exited);
       if (outcome === 'timeout') {
         throw new HotStartError(`Container failed to initialize: no socket at FN_LISTENER within ${options.hotStartTimeoutMs} ms`);
@@ -86,7 +93,15 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
         const code = (await settledExitCode(podman, id, 1000)) ?? 'unknown';
         throw new HotStartError(`Container failed to initialize: function exited with code ${code} before opening its socket`);
       }
-      transport = new SocketTransport(sock, options.maxResponseBytes);
+      try {
+        listener = await openListener(socketDir, policy);
+      } catch (err) {
+        if (!(err instanceof ListenerRefused)) throw err;
+        deps.onListenerRefused?.(err.reason, { app: fn.appName, path: fn.path, image: fn.image, message: err.message });
+        throw new HotStartError(`Container failed to initialize: ${err.message}`);
+      }
+      const verified = listener;
+      transport = new SocketTransport(verified.connectPath, options.maxResponseBytes, () => verified.close());
     } else {
       transport = new StdioTransport(att.stdin, att.stdout, options.maxResponseBytes);
     }
@@ -112,27 +127,14 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   }
 }
 
-/** owner of each Podman API socket, looked up once per socket */
-const socketOwners = new Map<string, Promise<{ uid: number; gid: number }>>();
+/** socket folder policy per Podman API socket, worked out once (socket-dir.ts) */
+const policies = new Map<string, Promise<SocketDirPolicy>>();
 
-/**
- * The container's root must be able to create the socket with all capabilities dropped, so its dir
- * belongs to the uid that container root maps to: root for rootful Podman, the service user for
- * rootless. That user owns the Podman API socket, which is how we find it.
- */
-async function makeSocketDir(dir: string, options: RunnerOptions): Promise<void> {
-  if (Buffer.byteLength(path.join(dir, 'lsnr.sock')) > 107) throw new Error(`socket path too long under ${options.socketDir}`);
-  await mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
-  await mkdir(dir, { mode: 0o700 });
-  let owner$ = socketOwners.get(options.socketPath);
-  if (!owner$) {
-    owner$ = stat(options.socketPath).then((s) => ({ uid: s.uid, gid: s.gid }), () => ({ uid: 0, gid: 0 }));
-    socketOwners.set(options.socketPath, owner$);
+function dirPolicy(podmanSocket: string): Promise<SocketDirPolicy> {
+  let p = policies.get(podmanSocket);
+  if (!p) {
+    p = socketDirPolicy(podmanSocket);
+    policies.set(podmanSocket, p);
   }
-  const owner = await owner$;
-  try {
-    if (owner.uid !== process.getuid?.()) await chown(dir, owner.uid, owner.gid);
-  } catch {
-    await chmod(dir, 0o777); // cannot chown (gateway not root): fall back to an open dir
-  }
+  return p;
 }

@@ -11,11 +11,13 @@ import type { Podman } from './podman.ts';
 import { SlotPool, type PoolLimits, type PoolStats, type SlotFactory } from './slot-pool.ts';
 import { sweepSocketDirs } from './socket-sweep.ts';
 import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
+import type { LaunchDeps } from './hot-launcher.ts';
 
 export interface HotPoolsDeps {
   podman: Podman;
   options: RunnerOptions;
   memory: MemoryAdmission;
+  onListenerRefused?: LaunchDeps['onListenerRefused'];
   /** tests replace the container launcher with fakes */
   factory?: SlotFactory;
 }

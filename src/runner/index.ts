@@ -11,6 +11,7 @@ import { HotPools } from './hot-pool.ts';
 import { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { Podman, type PodmanInfo } from './podman.ts';
+import type { RefusalCause } from './socket-dir.ts';
 import type { CallRequest, CallResult } from './types.ts';
 
 export type { CallRequest, CallResult, FunctionSpec } from './types.ts';
@@ -41,6 +42,8 @@ export interface RunnerState {
   memory: { totalMb: number; usedMb: number; waiting: number };
   cold: { running: number };
   hot: ReturnType<HotPools['stats']>;
+  /** hot containers retired because their listener was not a socket of their own (hostile functions) */
+  listenerRefused: Record<RefusalCause, number>;
 }
 
 export class Runner {
@@ -53,6 +56,7 @@ export class Runner {
   private closed = false;
   private readonly cold: ColdRunner;
   private readonly hot: HotPools;
+  private readonly listenerRefused: Record<RefusalCause, number> = { symlink: 0, not_socket: 0, foreign_owner: 0 };
 
   private constructor(
     readonly options: RunnerOptions,
@@ -61,7 +65,15 @@ export class Runner {
     private readonly log: RunnerLogger,
   ) {
     this.cold = new ColdRunner({ podman, options, memory });
-    this.hot = new HotPools({ podman, options, memory });
+    this.hot = new HotPools({
+      podman,
+      options,
+      memory,
+      onListenerRefused: (cause, detail) => {
+        this.listenerRefused[cause]++;
+        this.log.warn({ cause, ...detail }, 'function listener refused: the container is retired (a function that tries to redirect the gateway)');
+      },
+    });
     podman.onUnavailable((err) => this.markDown(err));
   }
 
@@ -157,6 +169,7 @@ export class Runner {
       memory: { totalMb: this.memory.totalMb, usedMb: this.memory.used, waiting: this.memory.waiting },
       cold: { running: this.cold.running },
       hot: this.hot.stats(),
+      listenerRefused: { ...this.listenerRefused },
     };
   }
 

@@ -86,7 +86,8 @@ export class Podman {
   private readonly imageCache = new Map<string, ImageInfo>();
   private readonly unavailableListeners = new Set<(err: PodmanUnavailableError) => void>();
   /** containers whose removal failed (Podman unreachable); retried by retryRemovals() */
-  private readonly pendingRemovals = new Set<string>();
+  /** container id -> what to do once it is removed (e.g. delete its socket folder) */
+  private readonly pendingRemovals = new Map<string, (() => Promise<void>) | undefined>();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly socketPath: string, apiTimeoutMs = 15_000, private readonly retryRemovalsMs = 2000) {
@@ -194,22 +195,26 @@ export class Podman {
    * under conmon), remembers it for retryRemovals(), which the runner calls once Podman is back.
    * Never throws; true when removed now.
    */
-  async removeOrDefer(id: string): Promise<boolean> {
+  async removeOrDefer(id: string, afterRemoval?: () => Promise<void>): Promise<boolean> {
     try {
       await this.remove(id);
       this.pendingRemovals.delete(id);
-      return true;
     } catch {
-      this.pendingRemovals.add(id);
+      this.pendingRemovals.set(id, afterRemoval);
       this.scheduleRetry();
       return false;
     }
+    await afterRemoval?.().catch(() => undefined);
+    return true;
   }
 
-  /** Retries the removals removeOrDefer() could not do; returns how many are still pending. */
+  /** Retries the removals removeOrDefer() could not do (then their follow-ups); returns how many are still pending. */
   async retryRemovals(): Promise<number> {
-    for (const id of [...this.pendingRemovals]) {
-      await this.remove(id).then(() => this.pendingRemovals.delete(id), () => undefined);
+    for (const [id, after] of [...this.pendingRemovals]) {
+      const removed = await this.remove(id).then(() => true, () => false);
+      if (!removed) continue;
+      this.pendingRemovals.delete(id);
+      await after?.().catch(() => undefined);
     }
     return this.pendingRemovals.size;
   }

@@ -2,9 +2,10 @@
 // but their host dirs under socketDir stay. A dir is named after its container (podfn-hot-<dir>), so
 // one whose container no longer exists is garbage. Young dirs are left alone: another gateway on the
 // same host may be between mkdir and create.
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Podman } from './podman.ts';
+import { removeSocketDir } from './socket-dir.ts';
 
 export async function sweepSocketDirs(podman: Podman, socketDir: string, minAgeMs = 60_000): Promise<number> {
   let entries: string[];
@@ -20,7 +21,7 @@ export async function sweepSocketDirs(podman: Podman, socketDir: string, minAgeM
     const dir = path.join(socketDir, entry);
     try {
       if (Date.now() - (await stat(dir)).mtimeMs < minAgeMs) continue;
-      await rm(dir, { recursive: true, force: true });
+      await removeSocketDir(dir); // its container is gone; entries are unlinked, never followed
       removed++;
     } catch {
       // vanished meanwhile

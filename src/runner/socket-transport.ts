@@ -11,9 +11,14 @@ class StaleConnection extends Error {}
 export class SocketTransport implements HotTransport {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
 
+  /**
+   * `socketPath` is where to connect: for a hot container the /proc/self/fd path of its verified
+   * listener (socket-dir.ts), never a path inside the container's folder; `release` runs on close().
+   */
   constructor(
     readonly socketPath: string,
     private readonly maxResponseBytes: number,
+    private readonly release?: () => void,
   ) {}
 
   async roundTrip(req: FunctionRequest, deadline: number, signal?: AbortSignal): Promise<FunctionResponse> {
@@ -27,6 +32,7 @@ export class SocketTransport implements HotTransport {
 
   close(): void {
     this.agent.destroy();
+    this.release?.();
   }
 
   private once(req: FunctionRequest, deadline: number, signal?: AbortSignal): Promise<FunctionResponse> {

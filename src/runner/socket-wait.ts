@@ -1,15 +1,18 @@
-// Hot readiness: wait until the function's socket file appears (it binds a temp name and renames it,
-// so presence means it is listening), the container exits, or the start-up timeout passes.
+// Hot readiness: wait until the function's listener entry appears (it binds a temp name and renames
+// it, so presence means it is listening), the container exits, or the start-up timeout passes.
+// Presence only, by lstat: what the entry is (a socket of the container's own, or a hostile link) is
+// for socket-dir.ts openListener to decide, without following it.
 // fs.watch gives the fast path; a short poll covers filesystems where inotify events do not arrive.
 import { watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 
 export type SocketWait = 'ready' | 'timeout' | 'exited';
 
-async function isSocket(p: string): Promise<boolean> {
+async function isPresent(p: string): Promise<boolean> {
   try {
-    return (await stat(p)).isSocket();
+    await lstat(p);
+    return true;
   } catch {
     return false;
   }
@@ -28,11 +31,11 @@ export function waitForSocket(socketPath: string, timeoutMs: number, exited: Pro
       resolve(outcome);
     };
     const check = () => {
-      void isSocket(socketPath).then((ok) => ok && finish('ready'));
+      void isPresent(socketPath).then((ok) => ok && finish('ready'));
     };
     const timer = setTimeout(() => {
       // one last look: the socket may have appeared between polls
-      void isSocket(socketPath).then((ok) => finish(ok ? 'ready' : 'timeout'));
+      void isPresent(socketPath).then((ok) => finish(ok ? 'ready' : 'timeout'));
     }, timeoutMs);
     const poll = setInterval(check, pollMs);
     try {
@@ -41,7 +44,7 @@ export function waitForSocket(socketPath: string, timeoutMs: number, exited: Pro
     } catch {
       // no inotify: polling alone
     }
-    void exited.then(() => isSocket(socketPath).then((ok) => finish(ok ? 'ready' : 'exited')));
+    void exited.then(() => isPresent(socketPath).then((ok) => finish(ok ? 'ready' : 'exited')));
     check();
   });
 }
