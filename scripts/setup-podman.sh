@@ -11,10 +11,13 @@
 #   --if-needed     exit at once (quietly) when the wanted sockets already answer; used by `npm start`.
 #                   With PODFN_CONTAINER_HOST set, only that socket is checked.
 #   --user NAME     runner user (default $PODFN_USER or podfn; home /var/lib/NAME)
+#   --grant NAME    with --rootful: let user NAME use the rootful API socket through the group
+#                   podman-rootful (for a gateway that gives up root but drives rootful Podman).
+#                   That access is root on this host: whoever can create containers there can mount /.
 # Env: PODFN_SETUP_WAIT_S (seconds to wait for a service to answer, default 30).
 set -euo pipefail
 
-ROOTLESS=1 ROOTFUL=0 IF_NEEDED=0
+ROOTLESS=1 ROOTFUL=0 IF_NEEDED=0 GRANT=
 RUN_USER=${PODFN_USER:-podfn}
 ROOTFUL_SOCK=/run/podman/podman.sock
 WAIT_S=${PODFN_SETUP_WAIT_S:-30}
@@ -29,7 +32,8 @@ while [ $# -gt 0 ]; do
     --rootful-only) ROOTFUL=1 ROOTLESS=0 ;;
     --if-needed) IF_NEEDED=1 ;;
     --user) RUN_USER=$2; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --grant) GRANT=$2; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup-podman: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -217,6 +221,15 @@ fi
 if [ "$ROOTFUL" = 1 ]; then
   install -d -m 0755 /run/podman
   start_service "$ROOTFUL_SOCK" /var/log/podfn-podman-rootful.log env
+  if [ -n "$GRANT" ]; then
+    getent group podman-rootful >/dev/null || groupadd --system podman-rootful
+    id -nG "$GRANT" | tr ' ' '\n' | grep -qx podman-rootful || usermod -aG podman-rootful "$GRANT"
+    log "user $GRANT may use $ROOTFUL_SOCK (group podman-rootful): that is root on this host"
+  fi
+  # the service re-creates its socket 0600 root:root; a granted group keeps its access
+  if getent group podman-rootful >/dev/null; then
+    chgrp podman-rootful "$ROOTFUL_SOCK" && chmod 0660 "$ROOTFUL_SOCK"
+  fi
 fi
 
 [ "$ROOTLESS" = 1 ] && echo "podman rootless socket: unix://$run_dir/podman/podman.sock"
