@@ -10,6 +10,21 @@ const MiB = 1024 * 1024;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+/** '' or an http(s) origin with an optional base path (a reverse proxy's mount), kept without a trailing slash. */
+const baseUrl = z.string().transform((v, ctx) => {
+  if (v === '') return '';
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    /* reported below */
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash || v.includes('?') || v.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL such as https://fn.example.com or https://example.com/fn (no user, query or fragment)' });
+    return z.NEVER;
+  }
+  return u.origin + u.pathname.replace(/\/+$/, '');
+});
 
 /** name -> [schema, default, description]; the README's configuration table mirrors this list. */
 export const settings = {
@@ -33,6 +48,7 @@ export const settings = {
   PODFN_CONTAINER_HOST: [z.string(), '', 'Podman (or Docker-compatible) API socket, unix:///path; default: the rootless socket of user podfn when run as root, else $XDG_RUNTIME_DIR/podman/podman.sock'],
   PODFN_NODE_ID: [z.string().regex(/^([a-z0-9-]{1,32})?$/, 'must be 1-32 of a-z, 0-9, -'), '', 'this node\'s id (labels, records); default: derived from the host name'],
   PODFN_ADVERTISE_URL: [z.union([z.literal(''), z.string().url()]), '', 'address this node is reached at, listed by GET /v1/nodes; default: http://<host name>:<PORT>'],
+  PODFN_PUBLIC_URL: [baseUrl, '', 'public base URL of the gateway (https://fn.example.com, or with the base path a reverse proxy mounts it at): REQUEST_URL, Fn-Request-Url and request_url are built from it (empty = from the Host header the client sent, which the client controls)'],
   PODFN_HEARTBEAT_MS: [int(100, 600_000), '5000', 'how often this node refreshes its row in GET /v1/nodes (dead after 3 missed beats)'],
   PODFN_CACHE_POLL_MS: [int(20, 60_000), '500', 'how often the route cache picks up app/route writes made through other nodes (the coherence bound)'],
   PODFN_CACHE_CHANGES_KEEP_MS: [int(60_000, 7 * 86_400_000), '600000', 'app/route change log kept for other nodes; a node out of touch longer reloads every route'],
@@ -44,6 +60,7 @@ export const settings = {
   PODFN_FUNCTION_PIDS_LIMIT: [int(0, 1_000_000), '256', 'pids limit per function container (0 = unlimited)'],
   PODFN_FUNCTION_NOFILE: [int(16, 1_048_576), '1024', 'nofile ulimit of function containers'],
   PODFN_FUNCTION_NPROC: [int(16, 1_048_576), '1024', 'nproc ulimit of function containers'],
+  PODFN_ENV_UNDERSCORE_HEADERS: [bool, 'false', 'pass request headers whose names contain _ to cold functions as HEADER_* variables (off: dropped, as nginx and CGI servers do, since X_Remote_User and X-Remote-User map to the same HEADER_X_REMOTE_USER)'],
   PODFN_HOT_MAX_CONCURRENCY: [int(1, 10000), '8', 'hot containers per route when the route says max_concurrency 0'],
   PODFN_HOT_QUEUE_SIZE: [int(0, 1_000_000), '100', 'calls that may wait per hot route when all its containers are busy'],
   PODFN_HOT_QUEUE_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call may wait for a hot container'],

@@ -106,6 +106,7 @@ async function main() {
     syncBodyLimit: config.PODFN_SYNC_BODY_LIMIT,
     asyncBodyLimit: config.PODFN_ASYNC_BODY_LIMIT,
     maxInflight: config.PODFN_MAX_INFLIGHT,
+    publicUrl: config.PODFN_PUBLIC_URL || undefined,
     metrics,
   });
   inflight = gateway.inflight;

@@ -22,5 +22,6 @@ export function runnerOptionsFrom(config: Config): RunnerOptions {
     socketDir: config.PODFN_SOCKET_DIR,
     totalMemoryMb: config.totalMemoryMb,
     memoryWaitMs: config.PODFN_MEMORY_WAIT_MS,
+    envUnderscoreHeaders: config.PODFN_ENV_UNDERSCORE_HEADERS,
   });
 }

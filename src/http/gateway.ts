@@ -39,6 +39,8 @@ export interface GatewayDeps {
   /** /r calls in progress at once on this node; above it: 503 + Retry-After at once (default: no cap) */
   maxInflight?: number;
   metrics?: GatewayMetrics;
+  /** PODFN_PUBLIC_URL (no trailing slash): the base of call URLs; else the client's Host, which it controls */
+  publicUrl?: string;
 }
 
 /** The recorders the gateway calls (src/metrics/podfn.ts); O(1) each. */
@@ -127,7 +129,7 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
 
     const now = Date.now();
     const id = newCallId(now);
-    const url = `http://${req.headers.host ?? 'localhost'}${target}`;
+    const url = `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
     // the client going away cancels the call and frees its container
     const ac = new AbortController();
     const onClose = () => {

@@ -15,6 +15,9 @@ const routeParam = {
   description: 'Route path; its slashes may be sent raw (/v1/apps/a/routes/hello/world) or encoded (%2Fhello%2Fworld)',
   schema: { type: 'string' },
 };
+/** config keys become environment variables; the rule of src/models/config-map.ts */
+const CONFIG_RULE =
+  'string values; a key set becomes an env var (upper-cased, - -> _): letters, digits, _ and -, not PATH, LD_*, FN_*, HEADER_*, PARAM_* or the names podfn sets (APP_NAME, ROUTE, FORMAT, MEMORY_MB, METHOD, REQUEST_URL, CALL_ID, TASK_ID), and no two keys of one map may give the same variable (400 naming the key); "" removes a key';
 const common = { 400: err('Invalid input'), 413: err('Body too large'), 503: err('Database unavailable'), default: err('Unexpected error') };
 
 export function openApiDocument() {
@@ -111,7 +114,7 @@ export function openApiDocument() {
           type: 'object',
           properties: {
             name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,30}$' },
-            config: { type: 'object', additionalProperties: { type: 'string' } },
+            config: { type: 'object', additionalProperties: { type: 'string' }, description: CONFIG_RULE },
           },
         },
         AppWrapper: { type: 'object', required: ['app'], properties: { message: { type: 'string' }, app: ref('App') } },
@@ -129,9 +132,10 @@ export function openApiDocument() {
             max_concurrency: { type: 'integer', minimum: 0, description: 'hot containers per route on a node; 0 = server default' },
             timeout: { type: 'integer', default: 30, description: 'seconds per call' },
             idle_timeout: { type: 'integer', default: 30, description: 'seconds a hot container may stay idle' },
-            config: { type: 'object', additionalProperties: { type: 'string' } },
-            jwt_key: { type: 'string', writeOnly: true, maxLength: 512, description: 'HS256 key: /r calls need `Authorization: Bearer <JWT signed with it>`; "" removes it; never returned' },
+            config: { type: 'object', additionalProperties: { type: 'string' }, description: CONFIG_RULE },
+            jwt_key: { type: 'string', writeOnly: true, maxLength: 512, description: 'HS256 key of at least 32 bytes: /r calls need `Authorization: Bearer <JWT signed with it>`; "" removes it; never returned' },
             jwt_protected: { type: 'boolean', readOnly: true, description: 'present (true) when the route has a jwt_key' },
+            jwt_key_weak: { type: 'boolean', readOnly: true, description: 'present (true) when the route\'s jwt_key is shorter than 32 bytes (stored before that rule; it still works: replace it)' },
           },
         },
         RouteWrapper: { type: 'object', required: ['route'], properties: { message: { type: 'string' }, route: ref('Route') } },

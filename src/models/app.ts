@@ -41,7 +41,7 @@ export function parseAppUpdate(body: unknown, urlName: string): { config: Record
 }
 
 export function applyAppUpdate(app: App, update: { config: Record<string, string> }): App {
-  return { name: app.name, config: mergeConfig(app.config, update.config) };
+  return { name: app.name, config: mergeConfig(app.config, update.config, 'app config') };
 }
 
 export function asObject(v: unknown): Record<string, unknown> | undefined {

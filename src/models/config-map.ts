@@ -1,7 +1,11 @@
 // Config maps (app and route `config`) and route `headers`: shape, size caps and merge rules.
 // Config becomes environment variables and headers become HTTP headers, so both refuse characters
-// that would corrupt those (NUL anywhere; CR/LF in headers).
+// that would corrupt those (NUL anywhere; CR/LF in headers). A config key being set must also make a
+// usable variable: a valid name, not one podfn sets or the loader reads, not the same variable as
+// another key of the map. Only keys being set are judged, so rows stored before these rules keep
+// loading and updating, and a "" removal of such a key is always allowed.
 import { badRequest } from './errors.ts';
+import { envName, reservedEnvName } from '../runner/call-env.ts';
 
 export const CONFIG_MAX_KEYS = 100;
 export const CONFIG_KEY_MAX = 128;
@@ -33,13 +37,41 @@ export function parseConfigMap(v: unknown, what: string, opts: { allowEmptyValue
     if (Buffer.byteLength(val) > CONFIG_VALUE_MAX) throw badRequest(`Invalid ${what} value for ${k}: at most ${CONFIG_VALUE_MAX} bytes`);
     if (val.includes('\0')) throw badRequest(`Invalid ${what} value for ${k}: NUL is not allowed`);
     if (val === '' && !opts.allowEmptyValues) continue;
+    if (val !== '') checkConfigName(k, what);
     setOwn(out, k, val);
   }
+  checkCollisions(out, out, what);
   return out;
 }
 
+/** A key being set must become a variable of its own (see the top of this file). */
+function checkConfigName(key: string, what: string): void {
+  const name = envName(key);
+  const bad = (why: string) => badRequest(`Invalid config key ${JSON.stringify(key)} in ${what}: ${why}`);
+  if (name === null) throw bad('it cannot become an environment variable name (use letters, digits, _ and -; - becomes _)');
+  const reserved = reservedEnvName(name);
+  if (reserved === 'podfn') throw bad(`${name} is set by podfn (APP_NAME, ROUTE, FORMAT, MEMORY_MB, METHOD, REQUEST_URL, CALL_ID, TASK_ID and names starting with FN_, HEADER_ or PARAM_)`);
+  if (reserved === 'loader') throw bad(`${name} decides which programs and libraries run (PATH and LD_* cannot be set through config)`);
+}
+
+/**
+ * Each key set in `update` (non-empty) against the other keys of `map`: one variable, one key. Taken
+ * last first, so of two keys in one body the message names the later one as the offender.
+ */
+function checkCollisions(map: Record<string, string>, update: Record<string, string>, what: string): void {
+  for (const [k, v] of Object.entries(update).reverse()) {
+    if (v === '') continue;
+    const name = envName(k);
+    if (name === null) continue;
+    const other = Object.keys(map).find((o) => o !== k && map[o] !== '' && envName(o) === name); // "" = being removed
+    if (other !== undefined) {
+      throw badRequest(`Invalid config key ${JSON.stringify(k)} in ${what}: it becomes the environment variable ${name}, as ${JSON.stringify(other)} does (remove one: set it to "")`);
+    }
+  }
+}
+
 /** Seed/fn merge: keys are set, a key set to "" is removed. */
-export function mergeConfig(old: Record<string, string>, update: Record<string, string>): Record<string, string> {
+export function mergeConfig(old: Record<string, string>, update: Record<string, string>, what = 'config'): Record<string, string> {
   const out = { ...old };
   for (const [k, v] of Object.entries(update)) {
     if (v === '') delete out[k];
@@ -47,6 +79,7 @@ export function mergeConfig(old: Record<string, string>, update: Record<string, 
   }
   const keys = Object.keys(out);
   if (keys.length > CONFIG_MAX_KEYS) throw badRequest(`Invalid config: at most ${CONFIG_MAX_KEYS} keys`);
+  checkCollisions(out, update, what);
   return out;
 }
 

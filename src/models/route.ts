@@ -50,6 +50,8 @@ export interface RoutePatch {
 }
 
 export const JWT_KEY_MAX = 512;
+/** RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits); shorter ones can be guessed offline from one token. */
+export const JWT_KEY_MIN_BYTES = 32;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -129,7 +131,15 @@ function validateJwtKey(v: unknown): string {
   if (v.length > JWT_KEY_MAX) throw badRequest(`Invalid route jwt_key: at most ${JWT_KEY_MAX} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(v)) throw badRequest('Invalid route jwt_key: control characters are not allowed');
+  if (v !== '' && Buffer.byteLength(v) < JWT_KEY_MIN_BYTES) {
+    throw badRequest(`Invalid route jwt_key: at least ${JWT_KEY_MIN_BYTES} bytes (an HS256 key shorter than the hash can be guessed offline from one token), e.g. openssl rand -hex 32`);
+  }
   return v;
+}
+
+/** A key stored before the length rule: it keeps working, and the API says it is weak. */
+export function isWeakJwtKey(key: string): boolean {
+  return Buffer.byteLength(key) < JWT_KEY_MIN_BYTES;
 }
 
 function validateImage(v: unknown): string {
@@ -157,7 +167,7 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
     maxConcurrency: patch.maxConcurrency ?? (format === 'http' ? 1 : 0),
     timeout: patch.timeout || DEFAULTS.timeout,
     idleTimeout: patch.idleTimeout || DEFAULTS.idleTimeout,
-    config: mergeConfig({}, patch.config ?? {}),
+    config: mergeConfig({}, patch.config ?? {}, 'route config'),
     ...(patch.jwtKey ? { jwtKey: patch.jwtKey } : {}),
   };
 }
@@ -177,7 +187,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     timeout: patch.timeout || old.timeout,
     idleTimeout: patch.idleTimeout || old.idleTimeout,
     headers: patch.headers ? mergeHeaders(old.headers, patch.headers) : old.headers,
-    config: patch.config ? mergeConfig(old.config, patch.config) : old.config,
+    config: patch.config ? mergeConfig(old.config, patch.config, 'route config') : old.config,
     ...(jwtKey ? { jwtKey } : {}),
   };
 }
@@ -188,7 +198,8 @@ function dropEmpty(h: Record<string, string[]>): Record<string, string[]> {
 
 /**
  * JSON as clients expect: snake_case; `headers` left out when empty (the 0.1.32 CLI breaks on it).
- * The jwt_key is a secret: never echoed, only `jwt_protected: true` says one is set.
+ * The jwt_key is a secret: never echoed, only `jwt_protected: true` says one is set, and
+ * `jwt_key_weak: true` that it is shorter than the API now accepts (stored earlier; replace it).
  */
 export function routeJson(r: Route): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -205,5 +216,6 @@ export function routeJson(r: Route): Record<string, unknown> {
   };
   if (Object.keys(r.headers).length > 0) out.headers = r.headers;
   if (r.jwtKey) out.jwt_protected = true;
+  if (r.jwtKey && isWeakJwtKey(r.jwtKey)) out.jwt_key_weak = true;
   return out;
 }

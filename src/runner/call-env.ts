@@ -1,5 +1,6 @@
 // Environment variables a function sees (the function contract): a base part fixed per function
-// (cold and hot) and a per-call part (cold only; hot calls carry it in headers/envelope). Pure.
+// (cold and hot) and a per-call part (cold only; hot calls carry it in headers/envelope). Also the
+// names podfn owns, which config may not set (src/models/config-map.ts refuses them on write). Pure.
 import type { CallRequest, FunctionSpec } from './types.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -10,14 +11,39 @@ export function envName(key: string): string | null {
   return ENV_NAME.test(name) ? name : null;
 }
 
+/** Names podfn sets itself (base and per-call env, the hot launcher, /tasks envelopes). */
+const PODFN_NAMES = new Set(['APP_NAME', 'ROUTE', 'FORMAT', 'MEMORY_MB', 'METHOD', 'REQUEST_URL', 'CALL_ID', 'TASK_ID']);
+/** Prefixes of names podfn sets: FN_, and the per-call HEADER_ and PARAM_ families. */
+const PODFN_PREFIXES = ['FN_', 'HEADER_', 'PARAM_'];
+
+/**
+ * Why config may not set the env var `name` (already mapped by envName), or null when it may.
+ * 'podfn': podfn sets it (config would be overwritten, or would pose as call data);
+ * 'loader': it changes which programs and libraries run (PATH, the dynamic loader's LD_*).
+ */
+export function reservedEnvName(name: string): 'podfn' | 'loader' | null {
+  if (PODFN_NAMES.has(name) || PODFN_PREFIXES.some((p) => name.startsWith(p))) return 'podfn';
+  if (name === 'PATH' || name.startsWith('LD_')) return 'loader';
+  return null;
+}
+
 /** Values cannot carry NUL into an env var; drop it rather than fail the call. */
 function clean(v: string): string {
   return v.includes('\0') ? v.replace(/\0/g, '') : v;
 }
 
-/** Base env of a function: identity, format, memory, then config (already merged, route wins). */
+/**
+ * Base env of a function: config (already merged, route wins), then identity, format, memory. Config
+ * keys naming podfn's own variables are refused by the API, but rows stored before that rule keep
+ * loading: their value is dropped here so they can never pose as podfn's (or a call's) data.
+ */
 export function baseEnv(fn: FunctionSpec): Record<string, string> {
-  const env: Record<string, string> = {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fn.config)) {
+    const name = envName(key);
+    if (name !== null && reservedEnvName(name) !== 'podfn') env[name] = clean(value);
+  }
+  return Object.assign(env, {
     APP_NAME: fn.appName,
     ROUTE: fn.path,
     FORMAT: fn.format,
@@ -26,16 +52,20 @@ export function baseEnv(fn: FunctionSpec): Record<string, string> {
     FN_PATH: fn.path,
     FN_FORMAT: fn.format,
     FN_MEMORY: String(fn.memory),
-  };
-  for (const [key, value] of Object.entries(fn.config)) {
-    const name = envName(key);
-    if (name !== null) env[name] = clean(value);
-  }
-  return env;
+  });
+}
+
+export interface CallEnvOptions {
+  /**
+   * Pass request headers whose names contain `_` as HEADER_* (PODFN_ENV_UNDERSCORE_HEADERS). Off by
+   * default: `X_Remote_User` and `X-Remote-User` both map to HEADER_X_REMOTE_USER, so a client could
+   * overwrite an identity header a front proxy set (nginx and CGI servers drop such names too).
+   */
+  envUnderscoreHeaders?: boolean;
 }
 
 /** Per-call env of a cold call: method, URL, ids, deadline, PARAM_*, HEADER_*. */
-export function callEnv(call: CallRequest): Record<string, string> {
+export function callEnv(call: CallRequest, opts: CallEnvOptions = {}): Record<string, string> {
   const deadline = new Date(call.deadline).toISOString();
   const env: Record<string, string> = {
     METHOD: call.method,
@@ -50,7 +80,10 @@ export function callEnv(call: CallRequest): Record<string, string> {
     const name = envName(key);
     if (name !== null) env[`PARAM_${name}`] = clean(value);
   }
-  for (const [key, values] of Object.entries(call.headers)) {
+  // With underscore names allowed, they go first: a name spelled with `-` still wins a collision.
+  const headers = Object.entries(call.headers);
+  const underscored = opts.envUnderscoreHeaders ? headers.filter(([k]) => k.includes('_')) : [];
+  for (const [key, values] of [...underscored, ...headers.filter(([k]) => !k.includes('_'))]) {
     const name = envName(key);
     if (name !== null) env[`HEADER_${name}`] = clean(values.join(', '));
   }
@@ -58,8 +91,8 @@ export function callEnv(call: CallRequest): Record<string, string> {
 }
 
 /** Base env then per-call env (per-call wins on a clash), as `KEY=value` strings. */
-export function coldEnv(call: CallRequest): string[] {
-  return toEnvList({ ...baseEnv(call.fn), ...callEnv(call) });
+export function coldEnv(call: CallRequest, opts: CallEnvOptions = {}): string[] {
+  return toEnvList({ ...baseEnv(call.fn), ...callEnv(call, opts) });
 }
 
 export function toEnvList(env: Record<string, string>): string[] {

@@ -78,7 +78,7 @@ export class ColdRunner {
       const spec = buildContainerSpec({
         name: containerName('cold', randomBytes(8).toString('hex')),
         image: call.fn.image,
-        env: coldEnv(call),
+        env: coldEnv(call, options),
         memoryMb: call.fn.memory,
         labels: {
           [LABEL_APP]: labelValue(call.fn.appName),

@@ -45,6 +45,8 @@ export interface RunnerOptions {
   apiTimeoutMs: number;
   /** grace after a kill before the cold runner gives up waiting on a container */
   killGraceMs: number;
+  /** cold calls: also pass request headers named with `_` as HEADER_* (off: they could pose as `-` ones) */
+  envUnderscoreHeaders: boolean;
 }
 
 /** Podman's rootful API socket; the lead picks rootless via config. */
@@ -76,6 +78,7 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     healthPingMs: 2000,
     apiTimeoutMs: 15_000,
     killGraceMs: 5000,
+    envUnderscoreHeaders: false,
     ...overrides,
   };
 }

@@ -54,7 +54,7 @@ restart.after(async (ctx) => {
 });
 
 async function seed(prefix: string) {
-  expectOk(await c.post('/v1/apps', { app: { name: `${prefix}-app`, config: { DB_URL: 'postgres://x', 'k.e-y': 'ü' } } }));
+  expectOk(await c.post('/v1/apps', { app: { name: `${prefix}-app`, config: { DB_URL: 'postgres://x', 'k-e_y': 'ü' } } }));
   expectOk(await c.post(`/v1/apps/${prefix}-app/routes`, {
     route: { path: '/a/b', image: 'img:1', memory: 256, type: 'async', format: 'json', max_concurrency: 2, timeout: 45, idle_timeout: 90, config: { R: 'r' }, headers: { 'X-A': ['1', '2'] } },
   }));

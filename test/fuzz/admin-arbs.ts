@@ -135,8 +135,13 @@ function fieldArbs(hostile: boolean) {
   const mostly = <T, U>(valid: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, ratio = 10): fc.Arbitrary<T | U> => (hostile ? mostlyValid(valid, bad, ratio) : valid);
 
   const configKey = mostly(
-    fc.constantFrom('A', 'B', 'C', 'db-url', 'x.y', '_k', 'K'.repeat(128), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'PODFN_X'),
-    fc.oneof(fc.constantFrom('', '1A', 'A=B', 'a b', 'K'.repeat(129), 'é', 'a\u0000', 'a\r\nb', '-a', '.a', '$A'), fc.string({ maxLength: 10 })),
+    fc.constantFrom('A', 'B', 'C', 'db-url', '_k', 'K'.repeat(128), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'PODFN_X', 'MY_PATH', 'FNX'),
+    fc.oneof(
+      fc.constantFrom('', '1A', 'A=B', 'a b', 'K'.repeat(129), 'é', 'a\u0000', 'a\r\nb', '-a', '.a', '$A'),
+      // well-formed keys that cannot be set: no env name, the same variable as a valid key, podfn's or the loader's names
+      fc.constantFrom('x.y', 'a', 'DB_URL', 'Db-Url', 'PATH', 'ld-preload', 'LD_LIBRARY_PATH', 'FN_X', 'fn-format', 'header-x', 'PARAM_ID', 'APP_NAME', 'method', 'TASK_ID'),
+      fc.string({ maxLength: 10 }),
+    ),
     8,
   );
   const configVal = mostly(
@@ -190,7 +195,11 @@ function fieldArbs(hostile: boolean) {
     8,
   );
 
-  const jwtKey = mostly(fc.constantFrom('secret', '', 'k'.repeat(512), 'é€😀 spaces ok'), fc.oneof(fc.constantFrom<unknown>('k'.repeat(513), 'a\nb', 'a\u0000', '\u007f', null), wrongType), 6);
+  const jwtKey = mostly(
+    fc.constantFrom('s'.repeat(32), '', 'k'.repeat(512), 'é€😀 spaces ok, long enough', 'é'.repeat(16)),
+    fc.oneof(fc.constantFrom<unknown>('k'.repeat(513), 'a\nb', 'a\u0000', '\u007f', null, 'secret', 'k'.repeat(31), 'é'.repeat(15) + 'x'), wrongType),
+    6,
+  );
 
   /** Fields of a route body (any may be missing), plus fields the API must ignore. */
   const routeFields = fc.record(

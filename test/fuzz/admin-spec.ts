@@ -129,7 +129,24 @@ export function pathFromTail(raw: string): string | undefined {
 
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** Config map entries (in body order), "" kept as a removal marker; refused per README's caps. */
+/** README: a config key becomes an env var, upper-cased with `-` turned into `_`; null when that is no valid name. */
+const envName = (k: string): string | null => {
+  const n = k.toUpperCase().replace(/-/g, '_');
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : null;
+};
+const PODFN_NAMES = new Set(['APP_NAME', 'ROUTE', 'FORMAT', 'MEMORY_MB', 'METHOD', 'REQUEST_URL', 'CALL_ID', 'TASK_ID']);
+/** README: a key being set must give a valid name that is not podfn's own, PATH or LD_*. */
+const settable = (k: string): boolean => {
+  const n = envName(k);
+  return n !== null && !PODFN_NAMES.has(n) && !/^(FN_|HEADER_|PARAM_|LD_)/.test(n) && n !== 'PATH';
+};
+/** Two keys being set (or one set and one kept) giving the same variable. */
+const collides = (keys: string[], setting: string): boolean => keys.some((o) => o !== setting && envName(o) === envName(setting));
+
+/**
+ * Config map entries (in body order), "" kept as a removal marker; refused per README's caps, and (for
+ * keys given a value) per the env-name rules: removal markers of any well-formed key are accepted.
+ */
 export function configEntries(v: unknown): [string, string][] | Refused | undefined {
   if (absent(v)) return undefined;
   if (!isObj(v)) return bad();
@@ -138,17 +155,23 @@ export function configEntries(v: unknown): [string, string][] | Refused | undefi
   for (const [k, val] of entries) {
     if (k.length > 128 || !CONFIG_KEY.test(k)) return bad();
     if (typeof val !== 'string' || utf8Len(val) > 4096 || val.includes('\0')) return bad();
+    if (val !== '' && !settable(k)) return bad();
   }
+  const set = entries.filter(([, val]) => val !== '').map(([k]) => k);
+  if (set.some((k) => collides(set, k))) return bad();
   return entries as [string, string][];
 }
 
+/** Set, "" removes; then no key set here may give the same variable as another key of the result. */
 export function mergeConfig(old: Map<string, string>, entries: [string, string][]): Map<string, string> | Refused {
   const out = new Map(old);
   for (const [k, v] of entries) {
     if (v === '') out.delete(k);
     else out.set(k, v);
   }
-  return out.size > 100 ? bad() : out;
+  if (out.size > 100) return bad();
+  const keys = [...out.keys()];
+  return entries.some(([k, v]) => v !== '' && collides(keys, k)) ? bad() : out;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -280,6 +303,8 @@ export function routeBody(body: unknown): RoutePatch | Refused {
   if (!absent(jwt)) {
     // eslint-disable-next-line no-control-regex
     if (typeof jwt !== 'string' || jwt.length > 512 || /[\u0000-\u001f\u007f]/.test(jwt)) return bad();
+    // README: an HS256 key of at least 32 bytes ("" removes the key)
+    if (jwt !== '' && utf8Len(jwt) < 32) return bad();
     out.jwt_key = jwt;
   }
   return out;

@@ -9,7 +9,7 @@ import { image } from '../helpers/podman.ts';
 import { signHs256 } from '../../src/http/auth.ts';
 
 const test = suite('per-route JWT');
-const KEY = 'route-secret-key';
+const KEY = 'route-secret-key-of-at-least-32-bytes';
 let srv: TestServer;
 let api: Client;
 
@@ -60,9 +60,9 @@ test('a signed, unexpired JWT runs the call; the open route needs none', async (
 });
 
 test('rotating the key through PATCH: the old key stops working at once, "" opens the route', async () => {
-  expectOk(await api.patch('/v1/apps/jwtapp/routes/locked', { route: { jwt_key: 'rotated-key' } }));
+  expectOk(await api.patch('/v1/apps/jwtapp/routes/locked', { route: { jwt_key: 'rotated-key-also-at-least-32-bytes' } }));
   expectError(await invoke(`Bearer ${signHs256({ exp: now() + 60 }, KEY)}`), 401);
-  assert.is((await invoke(`Bearer ${signHs256({ exp: now() + 60 }, 'rotated-key')}`)).status, 200);
+  assert.is((await invoke(`Bearer ${signHs256({ exp: now() + 60 }, 'rotated-key-also-at-least-32-bytes')}`)).status, 200);
   expectOk(await api.patch('/v1/apps/jwtapp/routes/locked', { route: { jwt_key: '' } }));
   const r = expectOk<RouteBody>(await api.get('/v1/apps/jwtapp/routes/locked')).route as unknown as Record<string, unknown>;
   assert.is(r.jwt_protected, undefined);
@@ -70,7 +70,7 @@ test('rotating the key through PATCH: the old key stops working at once, "" open
 });
 
 test('bad jwt_key values are 400 and change nothing', async () => {
-  for (const jwt_key of [42, { a: 1 }, 'x'.repeat(513), 'line\nbreak']) {
+  for (const jwt_key of [42, { a: 1 }, 'x'.repeat(513), 'line\nbreak', 'x'.repeat(31)]) {
     expectError(await api.patch('/v1/apps/jwtapp/routes/open', { route: { jwt_key } }), 400, /jwt_key/, JSON.stringify(jwt_key).slice(0, 20));
   }
   assert.is((await api.req('POST', '/r/jwtapp/open', 'x')).status, 200);

@@ -33,8 +33,8 @@ config('key of 128 passes, 129 is 400; keys must look like identifiers', () => {
   const k128 = 'K'.repeat(128);
   assert.equal(parseConfigMap({ [k128]: 'v' }, 'c'), { [k128]: 'v' });
   throwsApi(() => parseConfigMap({ ['K'.repeat(129)]: 'v' }, 'c'), 400);
-  for (const k of ['_X', 'a.b-c', 'DB_URL', 'x9']) assert.equal(parseConfigMap({ [k]: 'v' }, 'c'), { [k]: 'v' });
-  for (const k of ['', '9x', 'a b', 'A=B', 'a\u0000', 'é', '-x', '.x']) throwsApi(() => parseConfigMap({ [k]: 'v' }, 'c'), 400);
+  for (const k of ['_X', 'a-b_c', 'DB_URL', 'x9']) assert.equal(parseConfigMap({ [k]: 'v' }, 'c'), { [k]: 'v' });
+  for (const k of ['', '9x', 'a b', 'A=B', 'a\u0000', 'é', '-x', '.x', 'a.b-c']) throwsApi(() => parseConfigMap({ [k]: 'v' }, 'c'), 400);
 });
 
 config('value of 4096 bytes passes, 4097 is 400 (bytes, so multi-byte characters count double)', () => {

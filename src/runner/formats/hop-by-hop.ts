@@ -62,9 +62,13 @@ export function pairsOf(headers: Record<string, string[] | string | undefined>):
   return out;
 }
 
-/** Request headers a function may see: client headers minus hop-by-hop, framing and reserved `fn-*`. */
+/**
+ * Request headers a function may see: client headers minus hop-by-hop, framing and reserved `fn-*`.
+ * Names pass as sent (`X_A` and `X-A` stay two headers), but `fn_*` goes too: a CGI-style server in the
+ * function (WSGI, PHP) maps `Fn_Call_Id` and `Fn-Call-Id` to the same HTTP_FN_CALL_ID.
+ */
 export function functionRequestHeaders(headers: Record<string, string[]>): Array<[string, string]> {
-  return filterHeaderPairs(pairsOf(headers), REQUEST_DROP).filter(([n]) => !n.toLowerCase().startsWith('fn-'));
+  return filterHeaderPairs(pairsOf(headers), REQUEST_DROP).filter(([n]) => !/^fn[-_]/i.test(n));
 }
 
 /** Response headers a client may see: function headers minus hop-by-hop and framing. */

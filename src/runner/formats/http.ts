@@ -4,7 +4,7 @@
 // transport, not here.
 import type { CallRequest } from '../types.ts';
 import { clientResponseHeaders, functionRequestHeaders } from './hop-by-hop.ts';
-import { callMetaHeaders, routeRelativeUrl, type ClientReply, type FunctionRequest, type FunctionResponse } from './message.ts';
+import { callMetaHeaders, FunctionProtocolError, routeRelativeUrl, type ClientReply, type FunctionRequest, type FunctionResponse } from './message.ts';
 
 export function encodeHttpRequest(call: CallRequest): FunctionRequest {
   return {
@@ -15,6 +15,15 @@ export function encodeHttpRequest(call: CallRequest): FunctionRequest {
   };
 }
 
+/**
+ * Only final statuses 200-599 go to the client. A 1xx would be relayed as an interim response on the
+ * client's keep-alive connection (101 Switching Protocols: what a proxy in front then treats as a
+ * tunnel, the request smuggling pattern); 600-999 is no HTTP status. Either is a protocol error of the
+ * call (502 naming it; the container is replaced), as the `json` format's status_code rule.
+ */
 export function decodeHttpResponse(res: FunctionResponse): ClientReply {
+  if (!Number.isInteger(res.status) || res.status < 200 || res.status > 599) {
+    throw new FunctionProtocolError(`function answered with invalid status ${res.status} (allowed: 200-599)`);
+  }
   return { status: res.status, headers: clientResponseHeaders(res.headers), body: res.body };
 }

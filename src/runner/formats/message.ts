@@ -37,14 +37,14 @@ export function rfc3339(epochMs: number): string {
 
 /**
  * The route-relative URL of the call: the path after `/r/<app>` plus the query, e.g. `/hello?x=1`.
- * Falls back to the route path when the client URL is not under `/r/<app>` (async calls, other mounts).
+ * `/r/<app>` may follow a base path (PODFN_PUBLIC_URL=https://host/fn gives /fn/r/<app>/...). Falls
+ * back to the route path when the client URL is not under `/r/<app>` (async calls, other mounts).
  */
 export function routeRelativeUrl(call: CallRequest): string {
   const u = new URL(call.url, 'http://localhost');
-  const prefix = `/r/${encodeURIComponent(call.fn.appName)}`;
-  let path = u.pathname;
-  if (path.startsWith(prefix + '/')) path = path.slice(prefix.length);
-  else path = call.fn.path;
+  const prefix = `/r/${encodeURIComponent(call.fn.appName)}/`;
+  const at = u.pathname.indexOf(prefix);
+  const path = at >= 0 ? u.pathname.slice(at + prefix.length - 1) : call.fn.path;
   return path + u.search;
 }
 
