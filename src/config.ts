@@ -45,6 +45,7 @@ export const settings = {
   PODFN_MAX_MEMORY_MB: [int(1, 1024 * 1024), '8192', 'largest route memory (MiB) the API accepts'],
   PODFN_MAX_TIMEOUT: [int(1, 86400), '3600', 'largest route timeout (s) the API accepts'],
   PODFN_MAX_IDLE_TIMEOUT: [int(1, 86400), '3600', 'largest route idle_timeout (s) the API accepts'],
+  PODFN_RUN_AS: [z.string().regex(/^([a-z_][a-z0-9_-]{0,31})?$/, 'must be a user name'), '', 'started as root: switch to this user (after preparing the data and socket folders for it) before serving; npm start sets podfn (empty = keep running as whoever started it)'],
   PODFN_CONTAINER_HOST: [z.string(), '', 'Podman (or Docker-compatible) API socket, unix:///path; default: the rootless socket of user podfn when run as root, else $XDG_RUNTIME_DIR/podman/podman.sock'],
   PODFN_NODE_ID: [z.string().regex(/^([a-z0-9-]{1,32})?$/, 'must be 1-32 of a-z, 0-9, -'), '', 'this node\'s id (labels, records); default: derived from the host name'],
   PODFN_ADVERTISE_URL: [z.union([z.literal(''), z.string().url()]), '', 'address this node is reached at, listed by GET /v1/nodes; default: http://<host name>:<PORT>'],

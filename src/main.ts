@@ -18,6 +18,7 @@ import { CacheSync } from './gateway/cache-sync.ts';
 import { NodeRegistry } from './cluster/node-registry.ts';
 import os from 'node:os';
 import { applyAdminToken } from './admin-token.ts';
+import { dropPrivileges, PrivilegeError } from './privileges.ts';
 
 function readConfig(): Config {
   try {
@@ -34,6 +35,15 @@ function readConfig(): Config {
 async function main() {
   const config = readConfig();
   const log = createLogger(config.PODFN_LOG_LEVEL);
+  // before anything is opened or written: root only prepares the folders, then is given up
+  try {
+    const user = dropPrivileges(config);
+    if (user) log.info({ user, uid: process.getuid?.() }, 'running as an unprivileged user');
+  } catch (e) {
+    if (!(e instanceof PrivilegeError)) throw e;
+    process.stderr.write(`podfn: ${e.message}\n`);
+    process.exit(2);
+  }
   applyAdminToken(config, log); // PODFN_ADMIN_TOKEN_FILE: first-start token (src/admin-token.ts)
   const replica = config.PODFN_DB_REPLICA ? { url: config.PODFN_DB_REPLICA, syncMs: config.PODFN_DB_REPLICA_SYNC_MS } : undefined;
   const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN, replica).catch((e: Error) => {
@@ -59,7 +69,7 @@ async function main() {
   let inflight = () => 0;
   const metrics = new PodfnMetrics(config.nodeId, VERSION, () => {
     const s = runner.state();
-    return { hot: s.hot.totals, coldRunning: s.cold.running, memory: s.memory, inflight: inflight(), queueDepth: () => queue.depth() };
+    return { hot: s.hot.totals, coldRunning: s.cold.running, memory: s.memory, inflight: inflight(), queueDepth: () => queue.depth(), listenerRefused: s.listenerRefused };
   });
 
   const hotContainers = () => {
