@@ -73,6 +73,12 @@ export class SocketTransport implements HotTransport {
         gotResponse = true;
         this.collect(res, finish);
       });
+      // node hands a 101 with Upgrade to 'upgrade', not 'response': refuse it here, else the call
+      // would hang until its timeout. Never relayed to the client (a smuggling pattern).
+      sent.on('upgrade', (res, socket) => {
+        socket.destroy();
+        finish(new TransportError('broken', `function answered with invalid status ${res.statusCode ?? 101} (allowed: 200-599)`));
+      });
       sent.on('error', (err: NodeJS.ErrnoException) => {
         if (!gotResponse && sent.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
           return finish(new StaleConnection());

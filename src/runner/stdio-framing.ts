@@ -144,6 +144,8 @@ export class ResponseParser {
       } else if (lower === 'transfer-encoding') chunked = value.toLowerCase().split(',').map((t) => t.trim()).includes('chunked');
       headers.push([name, value]);
     }
+    // 101 would switch the protocol on the client's connection: never relayed, the call fails (502)
+    if (status === 101) throw broken('function answered with invalid status 101 (allowed: 200-599)');
     if (status >= 100 && status < 200) return null; // interim response (100 Continue): skip
     this.status = status;
     this.headers = headers;

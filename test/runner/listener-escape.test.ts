@@ -2,7 +2,8 @@
 // Each attack points a symlink at a honeypot socket this test owns and listens on; the honeypot must
 // see no connection, whatever the function does and when: a link instead of a socket (502 naming the
 // cause, container retired, counted), a regular file (502), a link renamed over a live socket later
-// (calls keep reaching the function's own socket, each on a fresh connection), or at once.
+// (calls keep reaching the function's own socket, each on a fresh connection), or at once. Also a
+// function answering 101 + Upgrade, which node's client hands to 'upgrade' instead of 'response'.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -94,6 +95,15 @@ test('a link renamed over the socket at once: refused or pinned, never followed'
     assert.ok(r.status === 200 ? /^hostile:/.test(r.body.toString()) : r.status === 502 && /symbolic link/.test(r.error ?? ''), `${r.status} ${r.error} ${r.body}`);
   }
   assert.is(honeyHits, 0);
+});
+
+test('a 101 with Upgrade from a hot function: 502 naming the status at once, never a hang or a relay', async () => {
+  const { pools } = await ready();
+  const t0 = Date.now();
+  const r = await pools.run(makeCall(hostile('/upgrade', { HOSTILE: 'upgrade' }), { timeoutMs: 20_000 }));
+  assert.is(r.status, 502, r.error);
+  assert.match(r.error ?? '', /invalid status 101/);
+  assert.ok(Date.now() - t0 < 15_000, 'answered long before the 20 s call timeout');
 });
 
 test.run();
