@@ -120,7 +120,13 @@ async function main() {
     metrics,
   });
   inflight = gateway.inflight;
-  const server = createHttpServer(app, gateway, { maxHeaders: config.PODFN_MAX_HEADERS, maxHeaderBytes: config.PODFN_MAX_HEADER_BYTES });
+  const server = createHttpServer(app, gateway, {
+    maxHeaders: config.PODFN_MAX_HEADERS,
+    maxHeaderBytes: config.PODFN_MAX_HEADER_BYTES,
+    headersTimeoutMs: config.PODFN_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: config.PODFN_BODY_TIMEOUT_MS,
+    maxConnectionsPerClient: config.PODFN_MAX_CONNECTIONS_PER_CLIENT,
+  });
   server.listen(config.PORT, config.HOST, () => {
     log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
   });

@@ -1,5 +1,6 @@
 // Reading request bodies with a size cap, so an oversize upload is refused with 413 while it streams
-// instead of being buffered whole.
+// instead of being buffered whole, and with a deadline, so a client that sends its body slowly (or
+// never finishes it) is answered 408 and disconnected instead of holding its connection for minutes.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { ApiError, Errors } from '../models/errors.ts';
@@ -11,6 +12,20 @@ export function tooLarge(limit: number) {
 /** The client closed the connection before the whole body arrived: its fault, not a server error. */
 export function incompleteBody() {
   return new ApiError(400, 'Request body incomplete: the connection closed before the whole body arrived');
+}
+
+/** The body did not arrive within the deadline: 408, and the connection is closed (the rest of the
+ * body may still be on its way; the next request on this connection could not be framed). */
+export function bodyTimedOut(ms: number) {
+  return new ApiError(408, `Request body timed out: the whole body must arrive within ${ms} ms`, { Connection: 'close' });
+}
+
+// One deadline for every body read in the process (PODFN_BODY_TIMEOUT_MS), set by createHttpServer: the
+// admin handlers call readJson(c, limit) in many places, and a process serves one HTTP server.
+let bodyTimeoutMs = 10_000;
+
+export function setBodyTimeout(ms: number): void {
+  bodyTimeoutMs = ms;
 }
 
 export async function readBody(c: Context, limit: number): Promise<Buffer> {
@@ -43,13 +58,21 @@ export function nodeIncoming(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 }
 
-export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+export function readIncoming(incoming: IncomingMessage, limit: number, timeoutMs = bodyTimeoutMs): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // already aborted: 'error' was emitted before anyone listened and 'end' will never come
     if (incoming.destroyed && !incoming.readableEnded) return reject(incompleteBody());
     const chunks: Buffer[] = [];
     let size = 0;
+    const onTimeout = () => {
+      detach();
+      incoming.resume(); // discard what still comes until the 408 is out and the connection closes
+      reject(bodyTimedOut(timeoutMs));
+    };
+    // a deadline for the whole body, not an idle timeout: a byte every few seconds must not keep it open
+    const timer = setTimeout(onTimeout, timeoutMs);
     const detach = () => {
+      clearTimeout(timer);
       incoming.off('data', onData).off('end', onEnd).off('error', onError);
     };
     const onData = (chunk: Buffer) => {

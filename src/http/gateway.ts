@@ -3,7 +3,9 @@
 // the admin API stays on Hono. Reads top to bottom: route lookup (cache, no DB) -> input -> runner
 // (sync) or durable queue (async) -> response with Fn-Call-Id -> call record (batched, off the path)
 // -> metrics. A node-wide cap on calls in flight sheds load with an immediate 503; a route whose hot
-// containers and queue are full answers 429; both carry Retry-After.
+// containers and queue are full answers 429; both carry Retry-After. A call counts against the cap
+// only once its body is in: a client that sends its body slowly holds a connection (bounded by the
+// body deadline and the per-client connection cap, src/http/server.ts), never a slot of the cap.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { newCallId } from '../gateway/call-id.ts';
@@ -36,7 +38,7 @@ export interface GatewayDeps {
   log: Logger;
   syncBodyLimit: number;
   asyncBodyLimit: number;
-  /** /r calls in progress at once on this node; above it: 503 + Retry-After at once (default: no cap) */
+  /** /r calls in progress at once on this node, counted from when the body is in; above it: 503 + Retry-After (default: no cap) */
   maxInflight?: number;
   metrics?: GatewayMetrics;
   /** PODFN_PUBLIC_URL (no trailing slash): the base of call URLs; else the client's Host, which it controls */
@@ -81,6 +83,9 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     metrics?.error(kind);
     sendError(res, status, message, headers);
   };
+  let inflight = 0;
+  const max = deps.maxInflight ?? Infinity;
+  const shed = (res: ServerResponse) => fail(res, 503, `Server busy: ${max} calls in progress on this node`, ['Retry-After', '1']);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -127,60 +132,64 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     }
     if (body.length > limit) return fail(res, 413, `Request body too large: the limit is ${limit} bytes`);
 
-    const now = Date.now();
-    const id = newCallId(now);
-    const url = `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
-    // the client going away cancels the call and frees its container
-    const ac = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) ac.abort();
-    };
-    res.once('close', onClose);
-    const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal });
+    // counted from here, not from the request's arrival: slow or unfinished bodies must not fill the cap
+    if (inflight >= max) return shed(res);
+    inflight++;
+    try {
+      const now = Date.now();
+      const id = newCallId(now);
+      const url = `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
+      // the client going away cancels the call and frees its container
+      const ac = new AbortController();
+      const onClose = () => {
+        if (!res.writableEnded) ac.abort();
+      };
+      res.once('close', onClose);
+      const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal });
 
-    if (route.type === 'async') {
-      await deps.calls.enqueue(call, now);
-      sendJson(res, 202, { call_id: id }, ['Fn-Call-Id', id]);
-      metrics?.call(route, app.name, route.path, route.format, 202, Date.now() - started);
-      return;
-    }
-    const ran = await deps.runner.run(call);
-    // the route's own cap (hot containers + queue) is a client-side "slow down", not a server fault
-    const result = ran.throttled ? { ...ran, status: 429 } : ran;
-    const out = responseOf(result, route, id);
-    if (!res.destroyed) {
-      res.writeHead(out.status, [...withRetryAfter(out.status, out.headers), 'Content-Length', String(out.body.length)]);
-      res.end(method === 'HEAD' ? undefined : out.body);
-    }
-    deps.calls.recordSync(call, result, now);
-    if (metrics) {
-      const startMs = result.coldStart && result.startedAt !== undefined ? result.startedAt - now : -1;
-      metrics.call(route, app.name, route.path, route.format, out.status, Date.now() - started, result.coldStart === true, startMs);
-      if (result.error) metrics.error(result.throttled ? 'throttled' : result.status === 504 ? 'timeout' : result.status === 499 ? 'cancelled' : result.platformError ? 'platform' : 'function');
+      if (route.type === 'async') {
+        await deps.calls.enqueue(call, now);
+        sendJson(res, 202, { call_id: id }, ['Fn-Call-Id', id]);
+        metrics?.call(route, app.name, route.path, route.format, 202, Date.now() - started);
+        return;
+      }
+      const ran = await deps.runner.run(call);
+      // the route's own cap (hot containers + queue) is a client-side "slow down", not a server fault
+      const result = ran.throttled ? { ...ran, status: 429 } : ran;
+      const out = responseOf(result, route, id);
+      if (!res.destroyed) {
+        res.writeHead(out.status, [...withRetryAfter(out.status, out.headers), 'Content-Length', String(out.body.length)]);
+        res.end(method === 'HEAD' ? undefined : out.body);
+      }
+      deps.calls.recordSync(call, result, now);
+      if (metrics) {
+        const startMs = result.coldStart && result.startedAt !== undefined ? result.startedAt - now : -1;
+        metrics.call(route, app.name, route.path, route.format, out.status, Date.now() - started, result.coldStart === true, startMs);
+        if (result.error) metrics.error(result.throttled ? 'throttled' : result.status === 504 ? 'timeout' : result.status === 499 ? 'cancelled' : result.platformError ? 'platform' : 'function');
+      }
+    } finally {
+      inflight--;
     }
   }
 
-  let inflight = 0;
-  const max = deps.maxInflight ?? Infinity;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (inflight >= max) {
-      // shed at once, before reading the body or looking anything up: the cheapest possible answer
+      // already full: shed at once, before reading the body or looking anything up (the cheapest answer);
+      // handle() checks again once the body is in, which is where a call starts to count
       req.resume();
-      return fail(res, 503, `Server busy: ${max} calls in progress on this node`, ['Retry-After', '1']);
+      return shed(res);
     }
-    inflight++;
-    handle(req, res)
-      .catch((err: unknown) => {
-        if (res.headersSent) return void res.destroy();
-        if (err instanceof ApiError) return fail(res, err.status, err.message);
-        if (isUnavailable(err)) {
-          noteUnavailable(err); // for /readyz
-          return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
-        }
-        deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
-        fail(res, 500, 'internal server error');
-      })
-      .finally(() => inflight--);
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      // e.g. 408 body timeout: its Connection: close goes out with it
+      if (err instanceof ApiError) return fail(res, err.status, err.message, Object.entries(err.headers).flat());
+      if (isUnavailable(err)) {
+        noteUnavailable(err); // for /readyz
+        return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
+      }
+      deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
+      fail(res, 500, 'internal server error');
+    });
   };
   return Object.assign(handler, { inflight: () => inflight });
 }
