@@ -1,7 +1,8 @@
 // First-start admin token. With PODFN_ADMIN_TOKEN_FILE set (`npm start` and the gateway image set
 // it; unset = off, so programmatic starts and the test suites keep an open admin API unless they
 // configure one), podfn reads its admin token(s) from that file, one per line; when the file does not
-// exist yet it generates a random token, stores it with mode 0600 and prints it once on stderr.
+// exist yet it generates a random token, stores it with mode 0600 and prints it once on stderr (an
+// existing file readable by others is made 0600 at start, with a warning).
 // Later starts reuse the file and only log where it is. PODFN_ADMIN_TOKEN or PODFN_JWT_KEY set
 // explicitly win: the file is then neither read nor created.
 //
@@ -98,7 +99,12 @@ function readTokens(file: string): { tokens: string[]; loose: boolean } | undefi
 function createTokenFile(file: string, token: string): boolean {
   const dir = path.dirname(file);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // mkdir's mode passes through the umask: folders made here are set to 0700 outright
+    for (let d = dir; created !== undefined; d = path.dirname(d)) {
+      fs.chmodSync(d, 0o700);
+      if (d === created || d === path.dirname(d)) break;
+    }
   } catch (e) {
     throw new AdminTokenError(`cannot create ${dir}: ${(e as Error).message}`);
   }
@@ -168,6 +174,18 @@ interface Log {
   warn(obj: object, msg: string): void;
 }
 
+/** A token file readable by group or others (an older podfn's, or a copy) is made 0600, and said so. */
+function tightenTokenFile(file: string, log: Log): void {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    fs.chmodSync(file, 0o600);
+    log.warn({ tokenFile: file, was: `0${(st.mode & 0o777).toString(8)}` }, 'the admin token file was readable by group or others: made it 0600 (rotate the token if others may have read it)');
+  } catch (e) {
+    log.warn({ tokenFile: file, err: (e as Error).message }, 'the admin token file is readable by group or others: chmod 600 it');
+  }
+}
+
 /**
  * Start-up step for src/main.ts: resolves the admin tokens, stores them in config.PODFN_ADMIN_TOKEN,
  * prints a generated token once and logs where tokens come from. Exits with status 2 (like a bad
@@ -196,7 +214,7 @@ export function applyAdminToken(
     }
     case 'file':
       log.info({ tokenFile: outcome.file, tokens: outcome.count }, 'admin authentication on: token(s) read from the token file');
-      if (outcome.loose) log.warn({ tokenFile: outcome.file }, 'the admin token file is readable by group or others: chmod 600 it');
+      if (outcome.loose) tightenTokenFile(outcome.file, log);
       break;
     case 'explicit':
       if (outcome.file) log.info({ tokenFile: outcome.file }, 'PODFN_ADMIN_TOKEN/PODFN_JWT_KEY set: the admin token file is ignored');

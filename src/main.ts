@@ -46,7 +46,7 @@ async function main() {
   }
   applyAdminToken(config, log); // PODFN_ADMIN_TOKEN_FILE: first-start token (src/admin-token.ts)
   const replica = config.PODFN_DB_REPLICA ? { url: config.PODFN_DB_REPLICA, syncMs: config.PODFN_DB_REPLICA_SYNC_MS } : undefined;
-  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN, replica).catch((e: Error) => {
+  const store = await openStore(config.PODFN_DB_URL, config.PODFN_DB_AUTH_TOKEN, replica, log).catch((e: Error) => {
     process.stderr.write(`podfn: cannot open the database PODFN_DB_URL=${config.PODFN_DB_URL}: ${e.message}\n`);
     process.exit(2);
   });

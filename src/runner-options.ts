@@ -9,6 +9,8 @@ export function runnerOptionsFrom(config: Config): RunnerOptions {
     network: config.PODFN_FUNCTION_NETWORK,
     readOnlyRootfs: config.PODFN_FUNCTION_READONLY,
     tmpfsSizeMb: config.PODFN_FUNCTION_TMPFS_MB,
+    runTmpfsMb: config.PODFN_FUNCTION_RUN_TMPFS_MB,
+    shmSizeMb: config.PODFN_FUNCTION_SHM_MB,
     pidsLimit: config.PODFN_FUNCTION_PIDS_LIMIT,
     nofile: config.PODFN_FUNCTION_NOFILE,
     nproc: config.PODFN_FUNCTION_NPROC,

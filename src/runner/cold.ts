@@ -72,7 +72,7 @@ export class ColdRunner {
 
     try {
       const waitMs = Math.min(options.memoryWaitMs, Math.max(0, call.deadline - Date.now()));
-      release = await memory.acquire(call.fn.memory, { waitMs, signal: call.signal });
+      release = await memory.acquireContainer(call.fn.memory, options, { waitMs, signal: call.signal });
       if (stop !== undefined) return this.stopped(stop, log(), extra);
 
       const spec = buildContainerSpec({

@@ -1,6 +1,6 @@
 // Builds the create options for every podfn container in one pure function, so isolation defaults
-// (no network, read-only rootfs, no capabilities, explicit ulimits, swap off, init) live in one place
-// and a unit test can pin them.
+// (no network, read-only rootfs, sized writable mounts, no capabilities, explicit ulimits, swap off,
+// init) live in one place and a unit test can pin them.
 import type Docker from 'dockerode';
 import type { RunnerOptions } from './options.ts';
 import { LABEL_MANAGED, LABEL_NODE } from './podman.ts';
@@ -28,10 +28,75 @@ export interface ContainerSpecInput {
 
 const MIB = 1024 * 1024;
 
+/** A file system in the container that the function can write files into: a tmpfs, i.e. host RAM. */
+export interface WritableMount {
+  path: string;
+  sizeMb: number;
+}
+
+/** The options that decide the writable mounts. */
+export type MountOptions = Pick<RunnerOptions, 'readOnlyRootfs' | 'tmpfsSizeMb' | 'runTmpfsMb' | 'shmSizeMb'>;
+
+/**
+ * Every mount a function can write files into, each with its size. Podman 4.3 would otherwise add,
+ * with a read-only root, /run and /var/tmp tmpfs of no size (half the host's RAM each) and, always, a
+ * 64 MiB /dev and a 62.5 MiB /dev/shm; buildContainerSpec mounts each of these itself. A size of 0 leaves the mount
+ * read-only (and out of this list). With a writable root (PODFN_FUNCTION_READONLY=false) /tmp, /run
+ * and /var/tmp are the image's own folders on disk, which podfn cannot size.
+ */
+export function writableMounts(o: MountOptions): WritableMount[] {
+  const mounts: WritableMount[] = [];
+  if (o.readOnlyRootfs) {
+    mounts.push({ path: '/tmp', sizeMb: o.tmpfsSizeMb }, { path: '/run', sizeMb: o.runTmpfsMb }, { path: '/var/tmp', sizeMb: o.runTmpfsMb });
+  }
+  mounts.push({ path: '/dev/shm', sizeMb: o.shmSizeMb });
+  return mounts.filter((m) => m.sizeMb > 0);
+}
+
+/** MiB a function can hold in its writable tmpfs mounts, on top of its route's memory. */
+export function writableMountsMb(o: MountOptions): number {
+  return writableMounts(o).reduce((sum, m) => sum + m.sizeMb, 0);
+}
+
+/**
+ * What one container may take of the host's memory: the route's memory plus its writable tmpfs, whose
+ * pages are RAM too (charged to the container's memory cgroup where limits are enforced). Memory
+ * admission reserves this and the container's memory limit is this, so a function that fills its
+ * /tmp still has its route's memory for itself, and the node never promises more than it has.
+ */
+export function reservedMemoryMb(memoryMb: number, o: MountOptions): number {
+  return memoryMb + writableMountsMb(o);
+}
+
+/** Tmpfs options of a mount podfn sizes: read-only when its size is 0. */
+function tmpfs(sizeMb: number, flags: string, mode: string): string {
+  return sizeMb > 0 ? `rw,${flags},size=${sizeMb}m,mode=${mode}` : `ro,${flags},mode=${mode}`;
+}
+
+/**
+ * The container's tmpfs mounts (Tmpfs entries replace Podman's own at the same path). /dev is mounted
+ * read-only: it holds only device nodes, which runc creates before remounting it, but Podman's
+ * default /dev is a writable 64 MiB tmpfs owned by the container's root. Replacing it drops Podman's
+ * /dev/pts and /dev/mqueue (functions get no terminal and no POSIX message queues).
+ */
+function tmpfsMounts(o: MountOptions): Record<string, string> {
+  const mounts: Record<string, string> = {
+    '/dev': 'ro,nosuid,noexec,mode=755',
+    '/dev/shm': tmpfs(o.shmSizeMb, 'nosuid,nodev,noexec', '1777'),
+  };
+  if (o.readOnlyRootfs) {
+    mounts['/tmp'] = tmpfs(o.tmpfsSizeMb, 'nosuid,nodev', '1777');
+    mounts['/run'] = tmpfs(o.runTmpfsMb, 'nosuid,nodev', '755');
+    mounts['/var/tmp'] = tmpfs(o.runTmpfsMb, 'nosuid,nodev', '1777');
+  }
+  return mounts;
+}
+
 export function buildContainerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { options: o } = input;
   const withStdin = input.stdin !== 'none';
-  const memoryBytes = Math.max(6, Math.floor(input.memoryMb)) * MIB; // runc refuses < 6 MiB
+  // runc refuses < 6 MiB; the writable tmpfs come on top (see reservedMemoryMb)
+  const memoryBytes = reservedMemoryMb(Math.max(6, Math.floor(input.memoryMb)), o) * MIB;
   const hostConfig: Docker.HostConfig = {
     NetworkMode: o.network,
     ReadonlyRootfs: o.readOnlyRootfs,
@@ -47,10 +112,8 @@ export function buildContainerSpec(input: ContainerSpecInput): Docker.ContainerC
     MemorySwap: memoryBytes, // equal to Memory: no swap
     Init: o.init,
     AutoRemove: false, // we inspect OOMKilled before removing
+    Tmpfs: tmpfsMounts(o),
   };
-  if (o.readOnlyRootfs) {
-    hostConfig.Tmpfs = { '/tmp': `rw,nosuid,nodev,size=${o.tmpfsSizeMb}m,mode=1777` };
-  }
   if (input.mounts && input.mounts.length > 0) {
     hostConfig.Binds = input.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`);
   }

@@ -39,7 +39,7 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   if (fn.format !== 'http' && fn.format !== 'json') throw new Error(`format ${fn.format} is not hot`);
   const image = await podman.inspectImage(fn.image);
   if (!image) throw new PodmanApiError(`no such image ${fn.image}`, 404);
-  const release = await deps.memory.acquire(fn.memory, { waitMs: Math.max(0, Math.min(options.memoryWaitMs, waitUntil - Date.now())) });
+  const release = await deps.memory.acquireContainer(fn.memory, options, { waitMs: Math.max(0, Math.min(options.memoryWaitMs, waitUntil - Date.now())) });
 
   const suffix = randomBytes(8).toString('hex');
   const stdio = image.transport === 'stdio';

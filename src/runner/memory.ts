@@ -1,6 +1,7 @@
 // Memory admission: the node promises memory to running containers up to a total and makes calls
 // wait (FIFO) for room, failing after the wait with the seed's message. Without it a burst of calls
 // would overcommit the host and let the kernel OOM-kill arbitrary functions.
+import { reservedMemoryMb, type MountOptions } from './container-spec.ts';
 import { NoMemoryError } from './errors.ts';
 
 export type Release = () => void;
@@ -29,6 +30,15 @@ export class MemoryAdmission {
 
   get waiting(): number {
     return this.waiters.length;
+  }
+
+  /**
+   * Reserves what a function container may take: its route's `memoryMb` plus the writable tmpfs it
+   * can fill (container-spec's reservedMemoryMb, also the container's memory limit). Cold calls and
+   * hot containers both come through here, so neither can promise the tmpfs twice or forget it.
+   */
+  acquireContainer(memoryMb: number, mounts: MountOptions, opts: AcquireOptions = {}): Promise<Release> {
+    return this.acquire(reservedMemoryMb(memoryMb, mounts), opts);
   }
 
   /** Resolves with a release function (idempotent) once `mb` is reserved. */

@@ -10,8 +10,12 @@ export interface RunnerOptions {
   /** container network mode: 'none' by default (also the only one rootless can do here) */
   network: string;
   readOnlyRootfs: boolean;
-  /** size of the writable /tmp tmpfs when the rootfs is read-only */
+  /** size of the writable /tmp tmpfs when the rootfs is read-only (0 = read-only) */
   tmpfsSizeMb: number;
+  /** size of each of the writable /run and /var/tmp tmpfs when the rootfs is read-only (0 = read-only) */
+  runTmpfsMb: number;
+  /** size of the /dev/shm tmpfs (0 = read-only) */
+  shmSizeMb: number;
   pidsLimit: number;
   nofile: number;
   nproc: number;
@@ -59,6 +63,8 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     network: 'none',
     readOnlyRootfs: true,
     tmpfsSizeMb: 64,
+    runTmpfsMb: 1,
+    shmSizeMb: 1,
     pidsLimit: 256,
     nofile: 1024,
     nproc: 1024,

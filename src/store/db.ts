@@ -1,6 +1,7 @@
 // Store: every database access of podfn lives in src/store (no SQL elsewhere). This module opens the
-// libSQL client (embedded file by default, or a libSQL server URL), tunes the embedded file (WAL,
-// busy timeout) and applies pending migrations from db/migrations at start-up.
+// libSQL client (embedded file by default, or a libSQL server URL), keeps an embedded database's files
+// private, tunes the embedded file (WAL, busy timeout) and applies pending migrations from
+// db/migrations at start-up.
 // May import: drizzle-orm, @libsql/client, db/schema, node built-ins.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,94 @@ function findMigrationsFolder(): string {
 }
 const migrationsFolder = findMigrationsFolder();
 
+/** Where openStore reports files it had to make private. */
+export interface StoreLog {
+  warn(obj: object, msg: string): void;
+}
+
+// The database holds route jwt_keys, config secrets and call logs: owner-only, whatever the umask.
+const PRIVATE_FOLDER = 0o700;
+const PRIVATE_FILE = 0o600;
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** The file of a `file:` URL (file:./x.db, file:/x.db, file:///x.db), else undefined (a server, :memory:). */
+function embeddedFile(url: string | undefined): string | undefined {
+  if (!url?.startsWith('file:')) return undefined;
+  const file = url.slice('file:'.length).split('?')[0] ?? '';
+  return file && file !== ':memory:' ? path.resolve(file) : undefined;
+}
+
+/** podfn's own files beside the database `base`: the database, its -wal/-shm/-journal, a replica's side files. */
+const isDbFile = (name: string, base: string) => name === base || name.startsWith(`${base}-`);
+
+/**
+ * Makes the folder of an embedded database 0700. A folder made here is set so outright (mkdir's mode
+ * passes through the umask). An existing one is changed only when it is podfn's own, i.e. holds
+ * nothing but the database's files and the admin token (a data folder left by an older podfn, or
+ * made empty for it) and is not the working folder: a database put straight into a shared folder
+ * (the cwd, /tmp) leaves that folder as it is, and only the files themselves are made private.
+ */
+export function makeDbFolderPrivate(file: string, log?: StoreLog): void {
+  const dir = path.dirname(file);
+  const created = fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_FOLDER });
+  if (created !== undefined) {
+    for (let d = dir; ; d = path.dirname(d)) {
+      fs.chmodSync(d, PRIVATE_FOLDER);
+      if (d === created || d === path.dirname(d)) break;
+    }
+    return;
+  }
+  const st = fs.statSync(dir);
+  if ((st.mode & 0o077) === 0 || dir === process.cwd()) return;
+  const base = path.basename(file);
+  const own = fs.readdirSync(dir).every((n) => isDbFile(n, base) || n === 'admin-token' || /^\.admin-token\..*\.tmp$/.test(n));
+  if (!own) return;
+  try {
+    fs.chmodSync(dir, PRIVATE_FOLDER);
+    log?.warn({ folder: dir, was: octal(st.mode) }, 'the data folder was open to group or others: made it 0700');
+  } catch (e) {
+    log?.warn({ folder: dir, mode: octal(st.mode), err: (e as Error).message }, 'the data folder is open to group or others and cannot be made private: chmod 700 it');
+  }
+}
+
+/**
+ * Makes the database's files that exist 0600: the database, -wal, -shm, -journal and an embedded
+ * replica's side files. Links are not followed (nor changed).
+ */
+export function makeDbFilesPrivate(file: string, log?: StoreLog): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  for (const name of fs.readdirSync(dir)) {
+    if (!isDbFile(name, base)) continue;
+    const p = path.join(dir, name);
+    const st = fs.lstatSync(p);
+    if (!st.isFile() || (st.mode & 0o077) === 0) continue;
+    try {
+      fs.chmodSync(p, PRIVATE_FILE);
+      log?.warn({ file: p, was: octal(st.mode) }, 'a database file was readable by group or others: made it 0600');
+    } catch (e) {
+      log?.warn({ file: p, mode: octal(st.mode), err: (e as Error).message }, 'a database file is readable by group or others and cannot be made private: chmod 600 it');
+    }
+  }
+}
+
+let privateUmaskHolders = 0;
+let savedUmask = 0;
+
+/**
+ * Runs `fn` with umask 077, so whatever libSQL creates meanwhile (the database, -wal, -shm, a
+ * replica's side files) is owner-only. SQLite gives a -wal or -shm made later the database file's
+ * own mode. Nested and concurrent opens share one change, restored when the last one ends.
+ */
+async function withPrivateUmask<T>(fn: () => Promise<T>): Promise<T> {
+  if (privateUmaskHolders++ === 0) savedUmask = process.umask(0o077);
+  try {
+    return await fn();
+  } finally {
+    if (--privateUmaskHolders === 0) process.umask(savedUmask);
+  }
+}
+
 export interface ReplicaOptions {
   /** file:<path> of the local copy */
   url: string;
@@ -48,14 +137,21 @@ export interface ReplicaOptions {
  * pulls from the server every syncMs, reads served locally, writes sent to the server (and read back
  * by this node at once: read-your-writes).
  */
-export async function openStore(url: string, authToken?: string, replica?: ReplicaOptions): Promise<Store> {
+export async function openStore(url: string, authToken?: string, replica?: ReplicaOptions, log?: StoreLog): Promise<Store> {
   const embedded = url.startsWith('file:');
   if (replica && embedded) throw new Error('an embedded replica needs a remote PODFN_DB_URL (http(s)://, libsql://, ws(s)://)');
-  for (const u of [url, replica?.url]) {
-    if (!u?.startsWith('file:')) continue;
-    const file = u.slice('file:'.length).split('?')[0] ?? '';
-    if (file && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const files = [embeddedFile(url), embeddedFile(replica?.url)].filter((f): f is string => f !== undefined);
+  // private before anything is written: loose files from an older podfn or a copy are tightened first
+  for (const file of files) {
+    makeDbFolderPrivate(file, log);
+    makeDbFilesPrivate(file, log);
   }
+  const store = await withPrivateUmask(() => open(url, embedded, authToken, replica));
+  for (const file of files) makeDbFilesPrivate(file, log); // nothing to do unless the umask was ignored
+  return store;
+}
+
+async function open(url: string, embedded: boolean, authToken?: string, replica?: ReplicaOptions): Promise<Store> {
   const client = replica
     ? createClient({ url: replica.url, syncUrl: url, authToken: authToken || undefined, syncInterval: replica.syncMs / 1000, readYourWrites: true })
     : createClient({

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ColdRunner } from '../../src/runner/cold.ts';
+import { reservedMemoryMb } from '../../src/runner/container-spec.ts';
 import { MemoryAdmission } from '../../src/runner/memory.ts';
 import type { Podman } from '../../src/runner/podman.ts';
 import type { RunnerOptions } from '../../src/runner/options.ts';
@@ -154,8 +155,10 @@ test('labels and isolation settings are applied to the container', async () => {
   // Rootless on cgroup v1 has no resource controllers: Podman drops these limits (and says so).
   const { limitsEnforced } = await env.podman.info();
   assert.is(h.PidsLimit, limitsEnforced ? 256 : 0);
-  assert.is(h.Memory, limitsEnforced ? 64 * 1024 * 1024 : 0);
-  if (limitsEnforced) assert.is(h.MemorySwap, 64 * 1024 * 1024);
+  // the route's memory plus its writable tmpfs (their pages are charged to the container)
+  const limit = reservedMemoryMb(64, env.options) * 1024 * 1024;
+  assert.is(h.Memory, limitsEnforced ? limit : 0);
+  if (limitsEnforced) assert.is(h.MemorySwap, limit);
   assert.ok((h.SecurityOpt ?? []).some((o: string) => o.includes('no-new-privileges')), JSON.stringify(h.SecurityOpt));
   assert.ok(Object.keys(h.Tmpfs ?? {}).includes('/tmp'), JSON.stringify(h.Tmpfs));
   const nofile = (h.Ulimits ?? []).find((u) => (u.Name ?? "").toLowerCase().endsWith('nofile'));

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildContainerSpec } from '../../src/runner/container-spec.ts';
+import { buildContainerSpec, reservedMemoryMb } from '../../src/runner/container-spec.ts';
 import { Runner, type RunnerLogger } from '../../src/runner/index.ts';
 import { containersOf, fnSpec, image, makeCall, podmanReady, testOptions } from '../helpers/podman.ts';
 
@@ -149,7 +149,7 @@ test('memory admission: waits for room, then 503 with the seed message; too big 
   const runner = await Runner.create(testOptions({ totalMemoryMb: 200, memoryWaitMs: 700 }), quiet);
   try {
     const first = runner.run(makeCall(sleepFn(2500)));
-    await until(() => runner.state().memory.usedMb === 128, 2000);
+    await until(() => runner.state().memory.usedMb === reservedMemoryMb(128, testOptions()), 2000); // 128 + its tmpfs
     let t = Date.now();
     const second = await runner.run(makeCall(sleepFn(10)));
     const waited = Date.now() - t;
@@ -173,7 +173,7 @@ test('memory admission: a waiting call runs once memory is released', async () =
   const runner = await Runner.create(testOptions({ totalMemoryMb: 200, memoryWaitMs: 10_000 }), quiet);
   try {
     const first = runner.run(makeCall(sleepFn(800)));
-    await until(() => runner.state().memory.usedMb === 128, 2000);
+    await until(() => runner.state().memory.usedMb === reservedMemoryMb(128, testOptions()), 2000); // 128 + its tmpfs
     const second = runner.run(makeCall(sleepFn(10)));
     await until(() => runner.state().memory.waiting === 1, 1000);
     assert.is(runner.state().memory.waiting, 1);
