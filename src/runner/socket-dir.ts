@@ -89,15 +89,14 @@ export async function prepareSocketDir(dir: string, policy: SocketDirPolicy): Pr
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
   await mkdir(dir, { mode: 0o700 });
   const me = process.getuid?.() ?? 0;
-  if (me === policy.containerRootUid) return; // the container's root is us: it can bind in a 0700 dir
   if (me === 0) {
     // root: keep ownership away from the container's root (then it cannot chmod the folder back
     // after the lock) and let it in through the group
     await chown(dir, policy.containerRootUid === 0 ? 65534 : 0, policy.containerRootGid);
     await chmod(dir, 0o770);
-  } else {
+  } else if (me !== policy.containerRootUid) {
     await chmod(dir, 0o777); // we own it, the container's root is someone else: open until the lock
-  }
+  } // else the container's root is us (a rootless gateway as the runner user): it binds in the 0700 dir
 }
 
 /**
