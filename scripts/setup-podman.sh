@@ -14,12 +14,17 @@
 #   --grant NAME    with --rootful: let user NAME use the rootful API socket through the group
 #                   podman-rootful (for a gateway that gives up root but drives rootful Podman).
 #                   That access is root on this host: whoever can create containers there can mount /.
-# Env: PODFN_SETUP_WAIT_S (seconds to wait for a service to answer, default 30).
+# Env: PODFN_SETUP_WAIT_S (seconds to wait for a service to answer, default 30); PODFN_SOCKET_DIR
+# (default /run/podfn/sockets) and PODFN_SOCKET_DIR_MB (default 16): as root, that folder becomes a
+# tmpfs of that size and 4096 entries, so hot functions (which can write into their socket folders)
+# cannot fill the host's /run.
 set -euo pipefail
 
 ROOTLESS=1 ROOTFUL=0 IF_NEEDED=0 GRANT=
 RUN_USER=${PODFN_USER:-podfn}
 ROOTFUL_SOCK=/run/podman/podman.sock
+SOCKET_DIR=${PODFN_SOCKET_DIR:-/run/podfn/sockets}
+SOCKET_DIR_MB=${PODFN_SOCKET_DIR_MB:-16}
 WAIT_S=${PODFN_SETUP_WAIT_S:-30}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONF_SRC="$HERE/containers.conf"
@@ -53,6 +58,7 @@ if [ "$IF_NEEDED" = 1 ]; then
   else
     ok=1
     if [ "$(id -u)" = 0 ]; then
+      mountpoint -q "$SOCKET_DIR" || ok=0
       if [ "$ROOTLESS" = 1 ]; then
         uid=$(id -u "$RUN_USER" 2>/dev/null) && ping_sock "/run/user/$uid/podman/podman.sock" || ok=0
       fi
@@ -155,6 +161,21 @@ install_conf() {  # $1 destination, $2 owner, $3 group, [$4 source]
 }
 install_conf /etc/containers/containers.conf root root
 
+# --- root: the hot containers' socket folder, a sized tmpfs ------------------------------------------
+# A hot container binds its listener in a folder of its own under SOCKET_DIR, bind-mounted from the
+# host; a bind mount has no size, so on /run itself one function could fill the tmpfs the whole
+# system uses. Returns 0 when it mounted now (a running rootless service must then restart: it keeps
+# its own mount namespace and would not see the new mount).
+socket_tmpfs() {
+  install -d -m 0711 "$(dirname "$SOCKET_DIR")" "$SOCKET_DIR"
+  mountpoint -q "$SOCKET_DIR" && return 1
+  mount -t tmpfs -o "size=${SOCKET_DIR_MB}m,nr_inodes=4096,mode=0711" podfn-sockets "$SOCKET_DIR"
+  log "mounted a ${SOCKET_DIR_MB} MiB tmpfs on $SOCKET_DIR (hot containers' socket folders)"
+  return 0
+}
+socket_dir_new=0
+socket_tmpfs && socket_dir_new=1
+
 # --- root: rootless runner user -------------------------------------------------------------------
 # Appends NAME:START:65536 to an id map file, START past every range already there (min 100000).
 add_subids() {
@@ -211,6 +232,13 @@ if [ "$ROOTLESS" = 1 ]; then
   if ! ps -u "$uid" -o stat= 2>/dev/null | grep -qv "^Z" && [ -e "$run_dir/libpod" ]; then
     rm -rf "${run_dir:?}/libpod" "$run_dir/containers" "$run_dir/runc" "$run_dir/netns"
     log "no process of $RUN_USER is alive: cleared its stale runtime state in $run_dir"
+  fi
+  # Rootless Podman keeps one mount namespace alive in its pause process, across service restarts: a
+  # folder mounted after it started stays invisible to containers (they would see the empty /run
+  # beneath). Podman's own way to drop the pause process, then the service starts afresh.
+  if [ "$socket_dir_new" = 1 ]; then
+    stop_service "$run_dir/podman/podman.sock"
+    "${as_user[@]}" podman system migrate >/dev/null 2>&1 || true
   fi
   # Rootless Podman 4.3 ignores the Ulimits of a Docker-API create: containers inherit the service's
   # own limits, so set them here (nproc counts every process of the runner user: containers' too).

@@ -14,8 +14,10 @@ import { HotPools } from '../../src/runner/hot-pool.ts';
 import { MemoryAdmission } from '../../src/runner/memory.ts';
 import type { RefusalCause } from '../../src/runner/socket-dir.ts';
 import { fnSpec, image, makeCall, podmanReady, testOptions } from '../helpers/podman.ts';
+import { defaultRunnerOptions } from '../../src/runner/options.ts';
 import { waitFor } from './hot-helpers.ts';
 
+const DEFAULT_SOCKET_DIR = defaultRunnerOptions().socketDir;
 const honeyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-honeypot-'));
 fs.chmodSync(honeyDir, 0o755);
 const honeySock = path.join(honeyDir, 'h.sock');
@@ -104,6 +106,24 @@ test('a 101 with Upgrade from a hot function: 502 naming the status at once, nev
   assert.is(r.status, 502, r.error);
   assert.match(r.error ?? '', /invalid status 101/);
   assert.ok(Date.now() - t0 < 15_000, 'answered long before the 20 s call timeout');
+});
+
+// setup-podman.sh makes the default socket folder a 16 MiB tmpfs; elsewhere there is nothing to show
+const sizedDefault = (() => {
+  try {
+    return fs.statSync(DEFAULT_SOCKET_DIR).dev !== fs.statSync(path.dirname(DEFAULT_SOCKET_DIR)).dev;
+  } catch {
+    return false;
+  }
+})();
+
+(sizedDefault ? test : test.skip)('a function filling its socket folder stops at the sized tmpfs, not at the host /run (needs npm run setup)', async () => {
+  const { pools, options } = await ready();
+  assert.is(options.socketDir, DEFAULT_SOCKET_DIR);
+  const r = await pools.run(makeCall(hostile('/fill', { HOSTILE: 'fill', FILL_MB: '64' })));
+  assert.is(r.status, 200, r.error);
+  const wrote = Number(r.body.toString());
+  assert.ok(wrote > 0 && wrote <= 16 * 1024 * 1024, `wrote ${wrote} bytes into its socket folder`);
 });
 
 test.run();
