@@ -10,11 +10,12 @@
 // with a remote database: ./data/admin-token). Rotation: add the new token as a new first line,
 // restart, move clients, delete the old line, restart (tokens are read at start-up only).
 //
-// May import only node built-ins.
+// May import only node built-ins and log (types).
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from './log.ts';
 
 export const TOKEN_FILE_NAME = 'admin-token';
 
@@ -169,10 +170,7 @@ export function generatedBanner(token: string, file: string, baseUrl: string): s
   ].join('\n');
 }
 
-interface Log {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+type Log = Pick<Logger, 'info' | 'warn'>;
 
 /** A token file readable by group or others (an older podfn's, or a copy) is made 0600, and said so. */
 function tightenTokenFile(file: string, log: Log): void {

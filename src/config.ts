@@ -1,10 +1,17 @@
 // Every setting podfn reads from the environment, validated once at start-up, with its default.
-// A bad value stops start-up with a message naming the variable (see loadConfig).
-// May import only node built-ins and zod; everything else receives a Config.
+// A bad value stops start-up with a message naming the variable (see loadConfig). Also where those
+// settings become the runner's and the queue's options (runnerOptionsFrom, queueOptionsFrom): the
+// runner may import nothing outside src/runner, so the mapping cannot live beside it, and keeping both
+// mappings here puts every env variable and the option it feeds in one file.
+// May import only node built-ins, zod, and the option *types* of runner and queue (type-only, so the
+// CLI, which reads this file for the socket default, loads no runner or queue code); everything else
+// receives a Config.
 import os from 'node:os';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
+import type { RunnerOptions } from './runner/options.ts';
+import type { QueueOptions } from './queue/options.ts';
 
 const MiB = 1024 * 1024;
 
@@ -160,4 +167,54 @@ function uidOf(user: string): number | undefined {
       return undefined;
     }
   }
+}
+
+// ---- Config onto the parts' own options (the parts never read env vars) ----
+// Each returns only what the environment sets; src/main.ts completes it with the part's defaults
+// (defaultRunnerOptions, defaultQueueOptions), which stay beside the options they describe.
+
+export function runnerOptionsFrom(config: Config): Partial<RunnerOptions> {
+  return {
+    socketPath: config.containerSocket,
+    nodeId: config.nodeId,
+    network: config.PODFN_FUNCTION_NETWORK,
+    readOnlyRootfs: config.PODFN_FUNCTION_READONLY,
+    tmpfsSizeMb: config.PODFN_FUNCTION_TMPFS_MB,
+    runTmpfsMb: config.PODFN_FUNCTION_RUN_TMPFS_MB,
+    shmSizeMb: config.PODFN_FUNCTION_SHM_MB,
+    pidsLimit: config.PODFN_FUNCTION_PIDS_LIMIT,
+    nofile: config.PODFN_FUNCTION_NOFILE,
+    nproc: config.PODFN_FUNCTION_NPROC,
+    maxResponseBytes: config.PODFN_MAX_RESPONSE_BYTES,
+    maxLogBytes: config.PODFN_MAX_LOG_BYTES,
+    hotDefaultMaxConcurrency: config.PODFN_HOT_MAX_CONCURRENCY,
+    hotQueueSize: config.PODFN_HOT_QUEUE_SIZE,
+    hotQueueWaitMs: config.PODFN_HOT_QUEUE_WAIT_MS,
+    hotQueueTargetMs: config.PODFN_HOT_QUEUE_TARGET_MS,
+    hotStartTimeoutMs: config.PODFN_HOT_START_TIMEOUT_MS,
+    socketDir: config.PODFN_SOCKET_DIR,
+    totalMemoryMb: config.totalMemoryMb,
+    memoryWaitMs: config.PODFN_MEMORY_WAIT_MS,
+    envUnderscoreHeaders: config.PODFN_ENV_UNDERSCORE_HEADERS,
+  };
+}
+
+export function queueOptionsFrom(config: Config): Partial<QueueOptions> {
+  return {
+    nodeId: config.nodeId,
+    workers: config.PODFN_ASYNC_WORKERS,
+    maxAttempts: config.PODFN_ASYNC_MAX_ATTEMPTS,
+    retryBaseMs: config.PODFN_ASYNC_RETRY_BASE_MS,
+    retryMaxMs: config.PODFN_ASYNC_RETRY_MAX_MS,
+    leaseMs: config.PODFN_QUEUE_LEASE_MS,
+    pollMs: config.PODFN_QUEUE_POLL_MS,
+    taskLeaseMs: config.PODFN_TASK_LEASE_MS,
+    recordSync: config.PODFN_RECORD_SYNC_CALLS,
+    recordFlushMs: config.PODFN_RECORD_FLUSH_MS,
+    recordBufferMax: config.PODFN_RECORD_BUFFER_MAX,
+    logMaxBytes: config.PODFN_CALL_LOG_MAX_BYTES,
+    retentionMs: config.PODFN_CALL_RETENTION_S * 1000,
+    retentionIntervalMs: config.PODFN_RETENTION_INTERVAL_MS,
+    shutdownGraceMs: config.PODFN_SHUTDOWN_GRACE_MS,
+  };
 }

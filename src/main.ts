@@ -1,20 +1,19 @@
 // podfn's entry point: read the configuration, open the store (migrations), load the route cache,
 // start the runner, serve HTTP, and shut down gracefully on SIGTERM/SIGINT. Wiring only; every part
-// lives in its own folder.
-import { loadConfig, ConfigError, type Config } from './config.ts';
-import { createLogger } from './log.ts';
+// lives in its own folder. May import anything in src: it is the one place the parts meet.
+import { loadConfig, ConfigError, queueOptionsFrom, runnerOptionsFrom, type Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
 import { openStore } from './store/db.ts';
 import { buildApp } from './http/app.ts';
-import { gatewayHandler, type CallSink } from './http/gateway.ts';
 import { createHttpServer } from './http/server.ts';
+import { gatewayHandler } from './gateway/handler.ts';
 import { RouteCache } from './gateway/route-cache.ts';
-import { Runner } from './runner/index.ts';
-import { runnerOptionsFrom } from './runner-options.ts';
+import type { CallSink } from './gateway/types.ts';
+import { Runner, defaultRunnerOptions } from './runner/index.ts';
 import { VERSION } from './version.ts';
-import { startQueue } from './queue/index.ts';
-import { queueOptionsFrom } from './queue-options.ts';
+import { startQueue, defaultQueueOptions } from './queue/index.ts';
 import { PodfnMetrics } from './metrics/podfn.ts';
-import { CacheSync } from './gateway/cache-sync.ts';
+import { CacheSync } from './cluster/cache-sync.ts';
 import { NodeRegistry } from './cluster/node-registry.ts';
 import os from 'node:os';
 import { applyAdminToken } from './admin-token.ts';
@@ -51,7 +50,9 @@ async function main() {
     process.exit(2);
   });
   const cache = new RouteCache(store.db);
-  const runner = await Runner.create(runnerOptionsFrom(config), log.child({ part: 'runner' }));
+  // typed as podfn's Logger: the runner declares its own RunnerLogger, and this keeps the two compatible
+  const runnerLog: Logger = log.child({ part: 'runner' });
+  const runner = await Runner.create(defaultRunnerOptions(runnerOptionsFrom(config)), runnerLog);
   // other nodes' app/route writes reach this node's cache (and drain its hot pools) within the poll
   const cacheSync = new CacheSync({
     db: store.db,
@@ -63,7 +64,7 @@ async function main() {
   });
   await cacheSync.start();
 
-  const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: queueOptionsFrom(config) });
+  const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: defaultQueueOptions(queueOptionsFrom(config)) });
   const calls: CallSink = queue.sink;
   // the gateway's in-flight count is read at scrape time; the gateway is built below
   let inflight = () => 0;

@@ -1,9 +1,10 @@
-// Cluster: how gateway nodes sharing one database know about each other. Each node upserts its row in
-// `nodes` on a heartbeat (id, address, version, started, hot containers, calls in flight); GET
-// /v1/nodes lists them, with `alive` = heard from within three heartbeats. A clean stop removes the
-// row; a crashed node stays listed as dead for a day. Route-cache coherence across nodes lives in
-// gateway/cache-sync.ts, claims of async calls are atomic in store/queue.ts.
-// May import: store, log, node built-ins.
+// src/cluster: what several gateway nodes sharing one database need to work as one. This file: how
+// they know about each other. Each node upserts its row in `nodes` on a heartbeat (id, address,
+// version, started, hot containers, calls in flight); GET /v1/nodes lists them, with `alive` = heard
+// from within three heartbeats. A clean stop removes the row; a crashed node stays listed as dead for
+// a day. cache-sync.ts keeps every node's route cache coherent; claims of async calls are atomic in
+// store/queue.ts.
+// May import: store, gateway (the route cache it keeps coherent), log (types), node built-ins.
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
 import { getNode, listNodes, pruneNodes, removeNode, upsertNode, type NodeRecord } from '../store/cluster.ts';
@@ -109,7 +110,7 @@ export class NodeRegistry {
         inflight: load.inflight,
       });
       await pruneNodes(this.db, now - DEAD_ROWS_KEPT_MS);
-      if (this.failing) this.log.info('node heartbeat recovered');
+      if (this.failing) this.log.info({}, 'node heartbeat recovered');
       this.failing = false;
     } catch (e) {
       if (!this.failing) this.log.warn({ err: (e as Error).message }, 'node heartbeat failed; retrying');

@@ -1,8 +1,7 @@
-// Gateway: what /r needs before the runner. This module is the in-memory route table, so a call never
-// queries the database: it is loaded whole at start-up, each admin write on this node reloads what it
-// touched (write-through), and cache-sync.ts applies other nodes' writes from the change log. Reloads
-// say whether anything really changed, so a change seen twice (own write, then the log) drains a hot
-// pool only once. May import: models, store, runner/types.
+// The in-memory route table of /r, so a call never queries the database: it is loaded whole at
+// start-up, each admin write on this node reloads what it touched (write-through), and
+// src/cluster/cache-sync.ts applies other nodes' writes from the change log. Reloads say whether
+// anything really changed, so a change seen twice (own write, then the log) drains a hot pool only once.
 import type { Queryable } from '../store/db.ts';
 import { listApps, getApp } from '../store/apps.ts';
 import { listRoutes, getRoute } from '../store/routes.ts';

@@ -1,12 +1,17 @@
-// HTTP layer: the Hono app. Routes requests to the admin API (/v1), the task API (/tasks), the
-// invocation gateway (/r) and the system endpoints; turns every error into a JSON error body. With an
-// admin token or JWT key configured, everything but the system endpoints and /metrics needs it
-// (deny by default: a path this file forgets to list is protected, not open).
-// May import: hono, models, store (through the admin handlers), and the narrow interfaces in deps.ts.
+// src/http: where requests enter. server.ts is the node server (every request: /r to the gateway
+// handler it is handed, the rest to this app); this file is the Hono admin app. It routes the admin
+// API (/v1), the task API (/tasks) and the system endpoints, and turns every error into a JSON error
+// body (src/request/errors.ts, the mapping /r uses too). With an admin token or JWT key configured,
+// everything but the system endpoints and /metrics needs it (deny by default: a path this file forgets
+// to list is protected, not open).
+// May import: hono, request, models, store, queue, cluster (types), gateway (route-cache's cleanPath
+// only), metrics, config (types), log (types), version, node built-ins; the rest of podfn reaches it
+// through the narrow interfaces in deps.ts. Never runner: /r and its runner are wired in src/main.ts.
 import { Hono } from 'hono';
 import type { HttpDeps } from './deps.ts';
 import { errorHandler, jsonError } from './errors.ts';
-import { rawPathname, hasDotSegment } from './raw-path.ts';
+import { rawPathname } from './raw-path.ts';
+import { hasDotSegment } from '../request/dot-segments.ts';
 import { systemApi } from './system.ts';
 import { appsApi } from './admin/apps.ts';
 import { routesApi, allRoutesApi } from './admin/routes.ts';

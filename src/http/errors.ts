@@ -1,10 +1,8 @@
-// HTTP error responses: every error is {"error":{"message":...}} with the right status. Unknown
-// failures become 500 "internal server error" (details go to the log, never to the client); database
-// write failures (read-only file, disk full, I/O errors, locked, server down) become 503 with Retry-After.
+// Error responses of the Hono admin app: the JSON body, jsonError for handlers, and the app's onError,
+// which answers through the mapping /r uses too (src/request/errors.ts).
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ApiError } from '../models/errors.ts';
-import { isUnavailable, noteUnavailable, unavailableReason } from '../store/sql-errors.ts';
+import { errorResponse, noteError } from '../request/errors.ts';
 import type { Logger } from '../log.ts';
 
 export function errorBody(message: string) {
@@ -16,17 +14,11 @@ export function jsonError(c: Context, status: number, message: string, headers: 
   return c.json(errorBody(message), status as ContentfulStatusCode);
 }
 
+/** Hono's onError for the admin app. */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
-    if (err instanceof ApiError) return jsonError(c, err.status, err.message, err.headers);
-    if (isUnavailable(err)) {
-      // reads keep working (and so do /r calls): only this write failed; /readyz reports it until a write works
-      noteUnavailable(err);
-      const reason = unavailableReason(err);
-      log.error({ err: err.message, reason }, 'database unavailable');
-      return jsonError(c, 503, `Service unavailable: the database cannot be written right now (${reason})`, { 'Retry-After': '1' });
-    }
-    log.error({ err: err.message, stack: err.stack, path: c.req.path }, 'unhandled error');
-    return jsonError(c, 500, 'internal server error');
+    const res = errorResponse(err);
+    noteError(log, err, res, { path: c.req.path });
+    return jsonError(c, res.status, res.message, res.headers);
   };
 }

@@ -1,16 +1,16 @@
-// The node HTTP server: /r goes to the plain-node gateway handler, everything else to the Hono app.
+// The node HTTP server, where every request enters: /r goes to the plain-node gateway handler
+// (src/gateway/handler.ts, handed in by src/main.ts), everything else to the Hono admin app (app.ts).
 // Also the request-header limits: node itself refuses headers over maxHeaderSize (431); this file
 // refuses more than maxHeaders header fields (431) and turns node's parser errors into clean JSON
 // answers instead of node's bodiless default.
 // And the defences against slow and greedy clients, which would otherwise hold connections (and file
 // descriptors) for minutes at no cost to themselves: a deadline for the request line and headers, one
-// for the body (src/http/body.ts), and a cap on the connections one client address may hold open.
+// for the body (src/request/body.ts), and a cap on the connections one client address may hold open.
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { isGatewayTarget, type NodeHandler } from './gateway.ts';
-import { setBodyTimeout } from './body.ts';
+import { setBodyTimeout } from '../request/body.ts';
 
 export interface ServerLimits {
   /** max header fields per request (431 above) */
@@ -70,13 +70,18 @@ function capConnectionsPerClient(server: http.Server, max: number): void {
   });
 }
 
+/** True for the targets the gateway handler owns: /r and /r/... (the rest is the admin app's). */
+function isGatewayTarget(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/r') && (url.length === 2 || url[2] === '/' || url[2] === '?');
+}
+
 /** node-server could not turn the request into a URL (bad or missing Host, `*` or `\` targets): JSON, not a bare 400. */
 function requestErrorAnswer(err: unknown): Response {
   const [status, message] = err instanceof RequestError ? [400, `Bad request: ${err.message}`] : [500, 'internal server error'];
   return new Response(JSON.stringify({ error: { message } }), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-export function createHttpServer(app: Hono, gateway: NodeHandler, limits: ServerLimits = {}): http.Server {
+export function createHttpServer(app: Hono, gateway: http.RequestListener, limits: ServerLimits = {}): http.Server {
   const admin = getRequestListener(app.fetch, { errorHandler: requestErrorAnswer });
   const maxHeaders = limits.maxHeaders ?? 100;
   const tooMany = Buffer.from(JSON.stringify({ error: { message: `Too many request headers: the limit is ${maxHeaders}` } }));
@@ -92,7 +97,7 @@ export function createHttpServer(app: Hono, gateway: NodeHandler, limits: Server
     // across the idle time between keep-alive requests (so it may be far below keepAliveTimeout)
     headersTimeout,
     // node's limit on receiving a whole request; a backstop for bodies nobody reads (a handler that
-    // answered without reading it): the body deadline of src/http/body.ts answers first, in JSON
+    // answered without reading it): the body deadline of src/request/body.ts answers first, in JSON
     requestTimeout: headersTimeout + bodyTimeout + 5_000,
     // how often node looks for requests over those two deadlines (its default, 30 s, would let a
     // slow client keep its connection up to 30 s past them)

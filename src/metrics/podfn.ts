@@ -2,6 +2,7 @@
 // response. Per-route series handles are cached on the route cache's Route object (a WeakMap), so
 // recording a call is a WeakMap get, a Map get by status, and a few additions. Live state (hot
 // containers, queue depth, calls in flight) is read when Prometheus scrapes, not tracked per call.
+// May import only its own modules: the gateway and the admin app record through narrow interfaces.
 import { Counter, Gauge, Histogram, Registry, type Cell, type HistogramSeries } from './registry.ts';
 
 export type ErrorKind =

@@ -6,12 +6,12 @@
 // purges old records; stop() gives running calls a grace period and returns the rest to the queue.
 //
 // May import: src/store (all SQL lives there), runner/types and runner/call-env (pure), gateway's
-// route cache type and functionSpec (pure), db/schema types, node built-ins. Never Podman or HTTP.
+// route cache type, functionSpec (pure) and the Invoker/CallSink it serves (gateway/types.ts), log
+// (types), db/schema types, node built-ins. Never Podman or HTTP.
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/db.ts';
 import { countByStatus } from '../store/calls.ts';
 import { queueDepth } from '../store/queue.ts';
-import type { CallRequest, CallResult } from '../runner/types.ts';
 import type { RouteLookup } from './call-from-row.ts';
 import { Enqueuer } from './enqueue.ts';
 import type { QueueOptions } from './options.ts';
@@ -19,11 +19,11 @@ import { SyncRecorder, type RecorderStats } from './recorder.ts';
 import { Retention } from './retention.ts';
 import { Sweeper } from './sweeper.ts';
 import { TaskBroker } from './tasks.ts';
-import type { Invoker, QueueLogger } from './types.ts';
+import type { CallSink, Invoker } from '../gateway/types.ts';
+import type { Logger } from '../log.ts';
 import { Workers } from './worker.ts';
 
 export { defaultQueueOptions, type QueueOptions } from './options.ts';
-export type { Invoker, QueueLogger } from './types.ts';
 export { TaskBroker, type TaskReport, type AckResult } from './tasks.ts';
 export { RETRY_ON_FAILURE_KEY } from './outcome.ts';
 
@@ -32,14 +32,8 @@ export interface QueueDeps {
   /** the gateway's route cache: async calls run with the route as it is when they start */
   routes: RouteLookup;
   invoker: Invoker;
-  log: QueueLogger;
+  log: Logger;
   options: QueueOptions;
-}
-
-/** Structurally the gateway's CallSink (src/http/gateway.ts). */
-export interface QueueSink {
-  recordSync(call: CallRequest, result: CallResult, createdAt: number): void;
-  enqueue(call: CallRequest, createdAt: number): Promise<void>;
 }
 
 export interface QueueStats {
@@ -50,7 +44,8 @@ export interface QueueStats {
 }
 
 export interface QueueHandle {
-  sink: QueueSink;
+  /** where the /r handler sends finished sync calls and accepted async calls */
+  sink: CallSink;
   tasks: TaskBroker;
   /** calls waiting in the queue (due or backing off), all nodes */
   depth(): Promise<number>;

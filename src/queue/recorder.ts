@@ -6,7 +6,7 @@ import type { Client } from '@libsql/client';
 import { insertRecords, type NewCallRow, type NewLogRow } from '../store/calls.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
 import { outcomeOf } from './outcome.ts';
-import type { QueueLogger } from './types.ts';
+import type { Logger } from '../log.ts';
 
 export interface RecorderOptions {
   flushMs: number;
@@ -35,7 +35,7 @@ export class SyncRecorder {
   constructor(
     private readonly client: Client,
     private readonly o: RecorderOptions,
-    private readonly log: QueueLogger,
+    private readonly log: Logger,
   ) {}
 
   /** Never throws and never waits: the request path pays for an object and an array push. */

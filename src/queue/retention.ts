@@ -3,7 +3,7 @@
 // running calls are never purged.
 import type { Db } from '../store/db.ts';
 import { purgeBefore } from '../store/calls.ts';
-import type { QueueLogger } from './types.ts';
+import type { Logger } from '../log.ts';
 
 const BATCH = 1000;
 
@@ -15,7 +15,7 @@ export class Retention {
     private readonly db: Db,
     private readonly maxAgeMs: number,
     private readonly intervalMs: number,
-    private readonly log: QueueLogger,
+    private readonly log: Logger,
   ) {}
 
   start(): void {

@@ -3,7 +3,7 @@
 // Runs once at start, so a restarted gateway picks up what it was running when it died.
 import type { Db } from '../store/db.ts';
 import { recoverExpired } from '../store/queue.ts';
-import type { QueueLogger } from './types.ts';
+import type { Logger } from '../log.ts';
 
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -11,7 +11,7 @@ export class Sweeper {
   constructor(
     private readonly db: Db,
     private readonly intervalMs: number,
-    private readonly log: QueueLogger,
+    private readonly log: Logger,
     /** told when calls went back to the queue */
     private readonly onRequeued: () => void,
   ) {}

@@ -11,13 +11,14 @@ import type { CallResult } from '../runner/types.ts';
 import { callFromRow, type RouteLookup } from './call-from-row.ts';
 import { decide } from './outcome.ts';
 import type { QueueOptions } from './options.ts';
-import type { Invoker, QueueLogger } from './types.ts';
+import type { Invoker } from '../gateway/types.ts';
+import type { Logger } from '../log.ts';
 
 export interface WorkerDeps {
   db: Db;
   invoker: Invoker;
   routes: RouteLookup;
-  log: QueueLogger;
+  log: Logger;
   options: QueueOptions;
   /** lease owner of this process, unique per process start */
   owner: string;

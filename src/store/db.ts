@@ -2,7 +2,8 @@
 // libSQL client (embedded file by default, or a libSQL server URL), keeps an embedded database's files
 // private, tunes the embedded file (WAL, busy timeout) and applies pending migrations from
 // db/migrations at start-up.
-// May import: drizzle-orm, @libsql/client, db/schema, node built-ins.
+// May import: drizzle-orm, @libsql/client, db/schema, models (types and errors), log (types), node
+// built-ins.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from '../../db/schema.ts';
+import type { Logger } from '../log.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
 /** A transaction handle; store functions that only query accept either. */
@@ -39,9 +41,7 @@ function findMigrationsFolder(): string {
 const migrationsFolder = findMigrationsFolder();
 
 /** Where openStore reports files it had to make private. */
-export interface StoreLog {
-  warn(obj: object, msg: string): void;
-}
+type StoreLog = Pick<Logger, 'warn'>;
 
 // The database holds route jwt_keys, config secrets and call logs: owner-only, whatever the umask.
 const PRIVATE_FOLDER = 0o700;

@@ -9,7 +9,7 @@ import { newRoute, type Route } from '../../src/models/route.ts';
 import * as routes from '../../src/store/routes.ts';
 import type { Store } from '../../src/store/db.ts';
 import type { CallRequest, CallResult } from '../../src/runner/types.ts';
-import type { QueueLogger } from '../../src/queue/index.ts';
+import type { Logger as QueueLogger } from '../../src/log.ts';
 
 export const quietLog: QueueLogger = { info: () => {}, warn: () => {}, error: () => {} };
 

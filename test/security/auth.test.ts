@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { request, expectError, type Res } from '../helpers/http.ts';
-import { signHs256 } from '../../src/http/auth.ts';
+import { signHs256 } from '../../src/request/jwt.ts';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 
 const test = suite('admin authentication');

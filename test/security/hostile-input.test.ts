@@ -17,7 +17,7 @@ import { image, podmanReady, testSocketPath } from '../helpers/podman.ts';
 import { openStore } from '../../src/store/db.ts';
 import { insertRoute } from '../../src/store/routes.ts';
 import { newRoute } from '../../src/models/route.ts';
-import { signHs256 } from '../../src/http/auth.ts';
+import { signHs256 } from '../../src/request/jwt.ts';
 
 const test = suite('security: hostile headers, statuses and hosts');
 const APP = `hi${Date.now().toString(36)}`;

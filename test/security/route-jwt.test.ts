@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { client, expectError, expectOk, type Client, type RouteBody } from '../helpers/http.ts';
 import { image } from '../helpers/podman.ts';
-import { signHs256 } from '../../src/http/auth.ts';
+import { signHs256 } from '../../src/request/jwt.ts';
 
 const test = suite('per-route JWT');
 const KEY = 'route-secret-key-of-at-least-32-bytes';

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac } from 'node:crypto';
-import { bearer, credentialChecker, parseTokens, signHs256, verifyHs256 } from '../../src/http/auth.ts';
+import { credentialChecker, parseTokens } from '../../src/http/auth.ts';
+import { bearer, signHs256, verifyHs256 } from '../../src/request/jwt.ts';
 
 const KEY = 'jwt-key-for-tests';
 const NOW = 1_800_000_000_000;

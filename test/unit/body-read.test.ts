@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { readIncoming } from '../../src/http/body.ts';
+import { readIncoming } from '../../src/request/body.ts';
 import { ApiError } from '../../src/models/errors.ts';
 
 const test = suite('http/body: readIncoming');

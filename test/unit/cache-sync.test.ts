@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tempStore } from '../helpers/temp-store.ts';
 import { RouteCache } from '../../src/gateway/route-cache.ts';
-import { CacheSync } from '../../src/gateway/cache-sync.ts';
+import { CacheSync } from '../../src/cluster/cache-sync.ts';
 import { insertRoute, updateRoute, deleteRoute } from '../../src/store/routes.ts';
 import { updateAppConfig } from '../../src/store/apps.ts';
 import { newRoute } from '../../src/models/route.ts';

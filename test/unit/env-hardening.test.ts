@@ -10,7 +10,7 @@ import { baseEnv, callEnv, coldEnv } from '../../src/runner/call-env.ts';
 import { encodeHttpRequest } from '../../src/runner/formats/http.ts';
 import { buildEnvelope } from '../../src/runner/formats/json.ts';
 import { loadConfig } from '../../src/config.ts';
-import { runnerOptionsFrom } from '../../src/runner-options.ts';
+import { runnerOptionsFrom } from '../../src/config.ts';
 import { defaultRunnerOptions } from '../../src/runner/options.ts';
 import { fnSpec, makeCall } from '../helpers/podman.ts';
 

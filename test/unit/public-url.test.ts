@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, ConfigError } from '../../src/config.ts';
-import { gatewayHandler, type GatewayDeps } from '../../src/http/gateway.ts';
+import { gatewayHandler, type GatewayDeps } from '../../src/gateway/handler.ts';
 import type { RouteCache } from '../../src/gateway/route-cache.ts';
 import type { CallRequest } from '../../src/runner/types.ts';
 import { createLogger } from '../../src/log.ts';

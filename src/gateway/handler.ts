@@ -1,35 +1,30 @@
-// ANY /r/{app}/{path...}: the invocation gateway, as a plain node request handler. It is the hot path,
-// so it skips Hono's web Request/Response layers (measured: ~25% of the gateway's CPU per hot call);
-// the admin API stays on Hono. Reads top to bottom: route lookup (cache, no DB) -> input -> runner
-// (sync) or durable queue (async) -> response with Fn-Call-Id -> call record (batched, off the path)
-// -> metrics. A node-wide cap on calls in flight sheds load with an immediate 503; a route whose hot
-// containers and queue are full answers 429; both carry Retry-After. A call counts against the cap
-// only once its body is in: a client that sends its body slowly holds a connection (bounded by the
-// body deadline and the per-client connection cap, src/http/server.ts), never a slot of the cap.
+// src/gateway: the /r path, from the request to the runner or the queue: this handler, the route cache
+// (route-cache.ts, no DB on the call path), call ids (call-id.ts), call building and the response
+// policy (invoke.ts, pure), and what it needs from the runner and the queue (types.ts).
+// May import: request, models, store, runner (types only), metrics (types only), log (types only), node
+// built-ins. Never http: the node server hands /r to this handler, not the other way round.
+//
+// ANY /r/{app}/{path...}: the invocation gateway, as a plain node request handler (src/http/server.ts
+// hands it every /r target). It is the hot path, so it skips Hono's web Request/Response layers
+// (measured: ~25% of the gateway's CPU per hot call); the admin API stays on Hono. Reads top to
+// bottom: route lookup (cache, no DB) -> input -> runner (sync) or durable queue (async) -> response
+// with Fn-Call-Id -> call record (batched, off the path) -> metrics. A node-wide cap on calls in flight
+// sheds load with an immediate 503; a route whose hot containers and queue are full answers 429; both
+// carry Retry-After. A call counts against the cap only once its body is in: a client that sends its
+// body slowly holds a connection (bounded by the body deadline and the per-client connection cap,
+// src/http/server.ts), never a slot of the cap. A failure answers through the same error mapping as
+// the admin API (src/request/errors.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteCache } from '../gateway/route-cache.ts';
-import { newCallId } from '../gateway/call-id.ts';
-import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from '../gateway/invoke.ts';
-import type { CallRequest, CallResult } from '../runner/types.ts';
-import { ApiError } from '../models/errors.ts';
-import { isUnavailable, noteUnavailable } from '../store/sql-errors.ts';
-import { hasDotSegment } from './raw-path.ts';
-import { readIncoming } from './body.ts';
-import { bearer, verifyHs256 } from './auth.ts';
+import type { RouteCache } from './route-cache.ts';
+import { newCallId } from './call-id.ts';
+import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from './invoke.ts';
+import type { CallSink, Invoker } from './types.ts';
+import { hasDotSegment } from '../request/dot-segments.ts';
+import { readIncoming } from '../request/body.ts';
+import { bearer, verifyHs256 } from '../request/jwt.ts';
+import { errorResponse, noteError } from '../request/errors.ts';
 import type { Logger } from '../log.ts';
 import type { ErrorKind } from '../metrics/podfn.ts';
-
-export interface Invoker {
-  run(call: CallRequest): Promise<CallResult>;
-}
-
-/** Where finished sync calls and accepted async calls go (src/queue). */
-export interface CallSink {
-  /** sync: recorded off the request path (batched); never throws */
-  recordSync(call: CallRequest, result: CallResult, createdAt: number): void;
-  /** async: committed before it resolves, so a 202 is never a lost call */
-  enqueue(call: CallRequest, createdAt: number): Promise<void>;
-}
 
 export interface GatewayDeps {
   cache: RouteCache;
@@ -51,14 +46,8 @@ export interface GatewayMetrics {
   error(kind: ErrorKind): void;
 }
 
-export type GatewayHandler = NodeHandler & { inflight(): number };
-
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** True for the targets this handler owns: /r and /r/... */
-export function isGatewayTarget(url: string | undefined): boolean {
-  return url !== undefined && url.startsWith('/r') && (url.length === 2 || url[2] === '/' || url[2] === '?');
-}
+/** A node request listener for /r targets, plus its count of calls in flight (for metrics and nodes). */
+export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { inflight(): number };
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: string[] = []): void {
   const buf = Buffer.from(JSON.stringify(body));
@@ -181,14 +170,11 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     }
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      // e.g. 408 body timeout: its Connection: close goes out with it
-      if (err instanceof ApiError) return fail(res, err.status, err.message, Object.entries(err.headers).flat());
-      if (isUnavailable(err)) {
-        noteUnavailable(err); // for /readyz
-        return fail(res, 503, 'Service unavailable: the database cannot take the call right now', ['Retry-After', '1'], 'platform');
-      }
-      deps.log.error({ err: (err as Error).message, stack: (err as Error).stack, url: req.url }, 'gateway error');
-      fail(res, 500, 'internal server error');
+      const answer = errorResponse(err);
+      noteError(deps.log, err, answer, { url: req.url });
+      // an ApiError's headers go out with it (e.g. 408 body timeout: Connection: close); a database
+      // that cannot take the async call is the platform's fault, not an overloaded node
+      fail(res, answer.status, answer.message, Object.entries(answer.headers).flat(), answer.cause === 'database' ? 'platform' : errorKind(answer.status));
     });
   };
   return Object.assign(handler, { inflight: () => inflight });

@@ -1,4 +1,5 @@
-// Keeps this node's route cache coherent with writes made through other nodes sharing the database.
+// Keeps this node's route cache (src/gateway/route-cache.ts) coherent with writes made through other
+// nodes sharing the database.
 // Triggers append every app/route write to `cache_changes`; this polls for rows past the last seq it
 // applied (one indexed query per interval, never on the call path), reloads what they name and drains
 // the hot pools of routes that really changed. A node that could not poll for longer than the log is
@@ -6,8 +7,8 @@
 // Bound: a write on any node is served everywhere within pollMs plus one query (documented: <= 1 s
 // with the default 500 ms).
 import type { Queryable } from '../store/db.ts';
-import { changesSince, latestChangeSeq, pruneChanges } from '../store/cluster.ts';
-import type { RouteCache } from './route-cache.ts';
+import { changesSince, latestChangeSeq, pruneChanges, type CacheChange } from '../store/cluster.ts';
+import type { RouteCache } from '../gateway/route-cache.ts';
 import type { Logger } from '../log.ts';
 
 export interface CacheSyncOptions {
@@ -97,7 +98,7 @@ export class CacheSync {
         this.lastPrune = now;
         await pruneChanges(db, now - options.keepMs);
       }
-      if (this.failing) this.d.log.info('route cache sync recovered');
+      if (this.failing) this.d.log.info({}, 'route cache sync recovered');
       this.failing = false;
     } catch (e) {
       if (!this.failing) this.d.log.warn({ err: (e as Error).message }, 'route cache sync failed; serving the cached routes, retrying');
@@ -105,7 +106,7 @@ export class CacheSync {
     }
   }
 
-  private async apply(changes: Array<{ seq: number; appName: string; path: string | null }>): Promise<void> {
+  private async apply(changes: CacheChange[]): Promise<void> {
     const seen = new Set<string>();
     for (const c of changes) {
       const key = `${c.appName}\u0000${c.path ?? ''}`;
