@@ -21,8 +21,13 @@ const bad: [string, string][] = [
 ];
 
 config('each bad value exits non-zero and names the variable', async () => {
-  // in parallel: each run is a node start-up (~1 s)
-  const runs = await Promise.all(bad.map(([name, value]) => runServerToExit({ [name]: value })));
+  // Three at a time: each run is a node start-up (~1 s idle, far more on a loaded host); nine at once
+  // on a busy 2-core host ran past the per-run ceiling. The ceiling (2 min) only catches a hang.
+  const runs: Array<Awaited<ReturnType<typeof runServerToExit>>> = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 3 }, async () => {
+    for (let i = next++; i < bad.length; i = next++) runs[i] = await runServerToExit({ [bad[i]![0]]: bad[i]![1] }, 120_000);
+  }));
   bad.forEach(([name, value], i) => {
     const r = runs[i]!;
     const what = `${name}=${value}: code ${r.code}, output: ${r.output.slice(0, 300)}`;
@@ -34,7 +39,7 @@ config('each bad value exits non-zero and names the variable', async () => {
 
 config('a database that cannot be opened stops start-up with a non-zero exit naming it', async () => {
   // the parent "directory" is a regular file (a path under /proc would hang node's recursive mkdirSync)
-  const r = await runServerToExit({ PODFN_DB_URL: 'file:/etc/hostname/podfn.db' });
+  const r = await runServerToExit({ PODFN_DB_URL: 'file:/etc/hostname/podfn.db' }, 120_000);
   assert.not.ok(r.timedOut);
   assert.ok(r.code !== null && r.code !== 0, `code ${r.code}`);
   assert.match(r.output, /PODFN_DB_URL|\/etc\/hostname/, r.output.slice(0, 300));
@@ -68,9 +73,13 @@ restart('SIGTERM exits 0 promptly and a restart keeps every app and route', asyn
   const before = await snapshot(c);
   assert.is(before.apps.length, 2);
   assert.is(before.routes.length, 2);
+  // promptly: by itself (code 0, no SIGKILL), not held by the idle keep-alive connections the client
+  // left open (65 s idle timeout)
   const t0 = Date.now();
+  const exit = await srv.kill('SIGTERM');
+  assert.equal(exit, { code: 0, signal: null });
+  assert.ok(Date.now() - t0 < 60_000, `stopped ${Date.now() - t0} ms after SIGTERM`);
   await srv.restart();
-  assert.ok(Date.now() - t0 < 10_000, 'stop + start within 10 s');
   assert.equal(await snapshot(c), before);
 });
 

@@ -33,20 +33,26 @@ test('SIGTERM during a call: the call completes, every hot container and socket 
   const socketDir = socketDirOf(randomBytes(4).toString('hex'));
   let srv: TestServer | undefined;
   try {
-    srv = await startServer({ env: { PODFN_NODE_ID: nodeId, PODFN_SOCKET_DIR: socketDir, PODFN_SHUTDOWN_GRACE_MS: '8000' } });
+    srv = await startServer({ env: { PODFN_NODE_ID: nodeId, PODFN_SOCKET_DIR: socketDir, PODFN_SHUTDOWN_GRACE_MS: '60000' } });
     const c = client(srv.url);
     await warm(c, 'rt');
     assert.is(await running(podman, nodeId), HOT, `${HOT} warm hot containers`);
     assert.is(fs.readdirSync(socketDir).length, HOT);
-    const inflight = c.post('/r/rt/hot', 'in flight', { headers: { 'x-fixture-sleep-ms': '2000' } });
-    await new Promise((r) => setTimeout(r, 400));
+    const inflight = c.post('/r/rt/hot', 'in flight', { headers: { 'x-fixture-sleep-ms': '3000' } });
+    // SIGTERM once the call is in its container (polled, however slow the host)
+    for (const end = Date.now() + 30_000; ;) {
+      const busy = (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy;
+      if (busy === 1) break;
+      assert.ok(Date.now() < end, 'the in-flight call reached its container');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const t0 = Date.now();
     const exit = await srv.kill('SIGTERM');
     const res = await inflight;
     assert.is(res.status, 200, `in-flight call: ${res.status} ${res.text}`);
-    assert.is(res.text, 'slept 2000');
+    assert.is(res.text, 'slept 3000');
     assert.equal(exit, { code: 0, signal: null }, srv.output());
-    assert.ok(Date.now() - t0 < 15_000, 'the stop did not wait for the whole grace');
+    assert.ok(Date.now() - t0 < 60_000, `stopped ${Date.now() - t0} ms after SIGTERM: with the call, not at the end of the 60 s grace`);
     assert.equal(await containersOf(podman, nodeId), [], 'no container of this node is left');
     assert.equal(fs.readdirSync(socketDir), [], 'no socket dir is left');
   } finally {

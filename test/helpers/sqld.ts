@@ -49,7 +49,7 @@ export async function startSqld(): Promise<Sqld> {
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => (live.delete(child), r())));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000; // a ceiling: a loaded host can be slow to start it
   for (;;) {
     try {
       const res = await fetch(`${url}/health`);

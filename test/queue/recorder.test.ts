@@ -37,14 +37,12 @@ test('record() writes nothing itself; the timer writes batches; statuses and rea
   ].map((m) => ({ ...m, call: gatewayCall(cache, 'ra', '/sync') }));
   const more = Array.from({ length: 2000 }, () => gatewayCall(cache, 'ra', '/sync'));
   const ok = okResult();
-  const t0 = performance.now();
   for (const m of made) rec.record(m.call, m.r, Date.now());
   for (const call of more) rec.record(call, ok, Date.now());
-  const perRecordUs = ((performance.now() - t0) * 1000) / 2006;
-  // loose bound (shared CI hosts); a database write per record would cost far more
-  assert.ok(perRecordUs < 500, `record() cost ${perRecordUs.toFixed(1)} us`);
+  // checked before anything else can run: every record is only buffered, none written or started
+  assert.equal(rec.stats(), { buffered: 2006, written: 0, dropped: 0, failedFlushes: 0 }, 'record() only buffers');
   assert.is(await count(), before, 'nothing written synchronously');
-  await waitFor('all records written', async () => (await count()) === before + 2006, 5000);
+  await waitFor('all records written', async () => (await count()) === before + 2006, 30_000);
   for (const m of made) {
     const c = await calls.getCall(ts.store.db, 'ra', m.call.id);
     assert.is(c?.status, m.status, m.r.error);

@@ -68,13 +68,12 @@ test('bad exit: error / bad_exit with the stderr log, not retried', async () => 
 
 test('timeout: timeout / timeout after the route timeout, not retried', async () => {
   await podmanReady();
-  const t0 = Date.now();
+  // the function sleeps 5 s: left alone it would end in success, so 'timeout' is the route's 1 s timeout
   const c = await run('/sleep', '');
   assert.is(c.status, 'timeout');
   assert.is(c.reason, 'timeout');
   assert.is(c.statusCode, 504);
   assert.is(c.attempts, 1);
-  assert.ok(Date.now() - t0 < 15_000);
 });
 
 test('hot (http format) route: several calls succeed', async () => {

@@ -15,7 +15,7 @@ const test = suite('queue: graceful shutdown (black-box)');
 test('SIGTERM: sync call finishes, unfinished async calls are re-queued, hot containers stopped, exit 0', async () => {
   const podman = await podmanReady();
   const nodeId = testNodeId('shut');
-  const srv = await startServer({ env: { PODFN_NODE_ID: nodeId, PODFN_SHUTDOWN_GRACE_MS: '3000', PODFN_ASYNC_WORKERS: '2', PODFN_QUEUE_POLL_MS: '50' } });
+  const srv = await startServer({ env: { PODFN_NODE_ID: nodeId, PODFN_SHUTDOWN_GRACE_MS: '8000', PODFN_ASYNC_WORKERS: '2', PODFN_QUEUE_POLL_MS: '50' } });
   const c = client(srv.url);
   const store = await openStore(srv.dbUrl);
   try {
@@ -27,16 +27,19 @@ test('SIGTERM: sync call finishes, unfinished async calls are re-queued, hot con
     await waitFor('2 async calls running', async () => (await running()) === 2, 30_000, 50);
     // warm the sync route, then start a sync call and stop the server while it runs
     assert.is((await c.post('/r/sd/sync', 'x')).status, 200);
-    const inflight = c.post('/r/sd/sync', 'in flight');
-    await sleep(300);
+    // stop the server once the call is in the function (both async calls and it busy), well within the grace
+    const inflight = c.post('/r/sd/sync', 'in flight', { headers: { 'x-fixture-sleep-ms': '3000' } });
+    await waitFor('the sync call in its container', async () =>
+      (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy === 3, 30_000, 20);
     const t0 = Date.now();
     const exit = await srv.kill('SIGTERM');
     const took = Date.now() - t0;
     const res = await inflight;
     assert.is(res.status, 200, `in-flight sync call: ${res.status} ${res.text}`);
-    assert.is(res.text, 'slept 1000');
+    assert.is(res.text, 'slept 3000');
     assert.equal(exit, { code: 0, signal: null }, srv.output());
-    assert.ok(took >= 2500 && took < 15_000, `shutdown took ${took} ms (grace 3 s)`);
+    // the whole grace for the async calls, which never finish in it (they sleep 60 s)
+    assert.ok(took >= 7500 && took < 60_000, `shutdown took ${took} ms (grace 8 s)`);
     const rows = await store.client.execute("SELECT id, status, attempts, lease_owner FROM calls WHERE type = 'async'");
     for (const r of rows.rows) {
       assert.is(r.status, 'queued', `call ${r.id}`);

@@ -91,12 +91,12 @@ test('non-zero exit -> 502 naming the code, stderr is the log', async () => {
 test('timeout -> 504 Timed out, fast, and the container is gone', async () => {
   const env = await setup();
   const t = Date.now();
-  const res = await env.cold.run(makeCall(fnSpec({ image: image('sleep'), config: { SLEEP_MS: '20000' } }), { timeoutMs: 1500 }));
+  const res = await env.cold.run(makeCall(fnSpec({ image: image('sleep'), config: { SLEEP_MS: '60000' } }), { timeoutMs: 1500 }));
   const took = Date.now() - t;
   assert.is(res.status, 504);
   assert.is(res.outcome, 'timeout');
   assert.equal(JSON.parse(res.body.toString()), { error: { message: 'Timed out' } });
-  assert.ok(took < 4000, `took ${took} ms`);
+  assert.ok(took >= 1500 && took < 60_000, `took ${took} ms: cut at the deadline, not when the function's 60 s sleep ended`);
   assert.equal(await containersOf(env.podman, env.options.nodeId), []);
 });
 
@@ -105,9 +105,9 @@ test('client abort kills the container', async () => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 800);
   const t = Date.now();
-  const res = await env.cold.run(makeCall(fnSpec({ image: image('sleep'), config: { SLEEP_MS: '20000' } }), { signal: ac.signal }));
+  const res = await env.cold.run(makeCall(fnSpec({ image: image('sleep'), config: { SLEEP_MS: '60000' } }), { signal: ac.signal }));
   assert.is(res.reason, 'killed');
-  assert.ok(Date.now() - t < 4000);
+  assert.ok(Date.now() - t < 60_000, `${Date.now() - t} ms: killed on the abort, not when the function's 60 s sleep ended`);
   assert.equal(await containersOf(env.podman, env.options.nodeId), []);
 });
 
@@ -115,14 +115,15 @@ test('stdout over the cap -> 502, killed early, gateway memory does not balloon'
   const env = await setup({ maxResponseBytes: 1024 * 1024 });
   const rssBefore = process.memoryUsage().rss;
   const t = Date.now();
-  // 2 GiB would take far longer than the call if the runner read it all.
-  const res = await env.cold.run(makeCall(fnSpec({ image: image('write'), config: { STDOUT_BYTES: String(2 * 1024 ** 3) } })));
+  // a petabyte never ends: only a kill at the cap answers before the call's 30 s deadline
+  const fn = fnSpec({ image: image('write'), config: { STDOUT_BYTES: String(1024 ** 5) } });
+  const res = await env.cold.run(makeCall(fn));
   const took = Date.now() - t;
   const grew = process.memoryUsage().rss - rssBefore;
   assert.is(res.status, 502);
   assert.equal(JSON.parse(res.body.toString()), { error: { message: 'function response exceeds 1048576 bytes' } });
   assert.ok(grew < 64 * 1024 * 1024, `rss grew ${grew} bytes`);
-  assert.ok(took < 5000, `took ${took} ms`);
+  assert.ok(took < fn.timeout * 1000, `took ${took} ms: killed at the cap, not at the deadline`);
   assert.equal(await containersOf(env.podman, env.options.nodeId), []);
 });
 
@@ -137,10 +138,12 @@ test('stderr is captured as the log and truncated at the cap (not an error)', as
 
 test('labels and isolation settings are applied to the container', async () => {
   const env = await setup();
-  const call = makeCall(fnSpec({ image: image('sleep'), appName: 'isoapp', path: '/iso', memory: 64, config: { SLEEP_MS: '5000' } }), { timeoutMs: 8000 });
+  // sleeps past any start-up delay of a loaded host; aborted once inspected
+  const ac = new AbortController();
+  const call = makeCall(fnSpec({ image: image('sleep'), appName: 'isoapp', path: '/iso', memory: 64, config: { SLEEP_MS: '120000' } }), { timeoutMs: 120_000, signal: ac.signal });
   const running = env.cold.run(call);
   let ids: string[] = [];
-  for (let i = 0; i < 100 && ids.length === 0; i++) {
+  for (const end = Date.now() + 60_000; ids.length === 0 && Date.now() < end;) {
     ids = (await env.podman.listManaged(env.options.nodeId)).filter((c) => c.state === 'running').map((c) => c.id);
     if (ids.length === 0) await new Promise((r) => setTimeout(r, 50));
   }
@@ -178,8 +181,9 @@ test('labels and isolation settings are applied to the container', async () => {
   assert.is(labels['io.podfn.route'], '/iso');
   assert.is(labels['io.podfn.call'], call.id);
   assert.match(info.Name.replace(/^\//, ''), /^podfn-cold-[0-9a-f]+$/);
+  ac.abort();
   const res = await running;
-  assert.is(res.status, 200, res.body.toString());
+  assert.is(res.reason, 'killed', res.body.toString());
   assert.equal(await containersOf(env.podman, env.options.nodeId), []);
 });
 
@@ -192,13 +196,14 @@ test('missing image -> 502 naming the image, not retryable', async () => {
   assert.equal(await containersOf(env.podman, env.options.nodeId), []);
 });
 
-test('OOM -> 502 naming out-of-memory (rootful: limits enforced)', async () => {
+// Only rootful Podman is sure to enforce memory limits (rootless on cgroup v1 drops them; a rootless
+// socket lives under /run/user/, see podman.test.ts): elsewhere uvu reports this test as skipped.
+// CI's runner-rootful run covers it.
+const rootful = !testOptions().socketPath.startsWith('/run/user/');
+(rootful ? test : test.skip)('OOM -> 502 naming out-of-memory (needs rootful Podman, where memory limits are enforced)', async () => {
   const env = await setup();
   const info = await env.podman.info();
-  if (!info.limitsEnforced) {
-    console.log(`\n  note: OOM test skipped: Podman at ${env.options.socketPath} does not enforce memory limits (rootless=${info.rootless}, cgroup v${info.cgroupVersion})`);
-    return;
-  }
+  assert.ok(info.limitsEnforced, `Podman at ${env.options.socketPath} enforces memory limits (cgroup v${info.cgroupVersion})`);
   const res = await env.cold.run(makeCall(fnSpec({ image: image('alloc'), memory: 64, config: { ALLOC_MIB: '256' } })));
   assert.is(res.status, 502, res.body.toString());
   assert.is(res.reason, 'oom');

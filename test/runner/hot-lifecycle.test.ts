@@ -43,12 +43,12 @@ test('max_concurrency = 2 under 10 parallel calls never runs more than 2 contain
 
 test('idle_timeout reaps idle containers', async () => {
   const { pools, containers, memory, options } = await env();
-  const fn = fnSpec({ image: image('echo'), format: 'http', path: '/idle', idleTimeout: 1, memory: 64 });
+  const fn = fnSpec({ image: image('echo'), format: 'http', path: '/idle', idleTimeout: 3, memory: 64 });
   assert.is((await pools.run(makeCall(fn))).status, 200);
   assert.is((await containers()).length, 1);
   assert.is(memory.used, reservedMemoryMb(64, options), 'the hot container holds its memory (and its tmpfs) while alive');
-  await waitFor('idle container reaped', async () => (await containers()).length === 0, 5000);
-  await waitFor('memory released on close', async () => memory.used === 0, 1000);
+  await waitFor('idle container reaped', async () => (await containers()).length === 0, 30_000);
+  await waitFor('memory released on close', async () => memory.used === 0, 30_000);
   assert.is(pools.stats().totals.pools, 0);
 });
 
@@ -58,12 +58,13 @@ test('timeout -> 504, the container is killed and never reused', async () => {
   assert.is((await pools.run(makeCall(fn))).status, 200);
   const [first] = await containers();
   const t0 = Date.now();
-  const r = await pools.run(makeCall(fn, { timeoutMs: 800, headers: { 'x-fixture-sleep-ms': ['5000'] } }));
+  // the function would sleep 60 s and the route allows 30 s: a 504 before either is the call's 800 ms deadline
+  const r = await pools.run(makeCall(fn, { timeoutMs: 800, headers: { 'x-fixture-sleep-ms': ['60000'] } }));
   assert.is(r.status, 504);
   assert.is(r.error, 'Timed out');
   assert.is(r.reason, 'timeout');
-  assert.ok(Date.now() - t0 < 1500);
-  await waitFor('timed-out container removed', async () => !(await containers()).includes(first!), 5000);
+  assert.ok(Date.now() - t0 < fn.timeout * 1000, `cut by the call's deadline, not the route timeout (${Date.now() - t0} ms)`);
+  await waitFor('timed-out container removed', async () => !(await containers()).includes(first!), 30_000);
   const next = await pools.run(makeCall(fn));
   assert.is(next.status, 200);
   assert.ok(next.coldStart, 'a fresh container');
@@ -95,7 +96,8 @@ test('crash mid-call -> 502 and the container is replaced', async () => {
 });
 
 test('slow start within the start-up timeout works', async () => {
-  const { pools } = await env({ hotStartTimeoutMs: 5000 });
+  // a start-up timeout a loaded host's container start never reaches; the function itself takes 1.5 s
+  const { pools } = await env({ hotStartTimeoutMs: 60_000 });
   const fn = fnSpec({ image: image('slowstart'), format: 'http', path: '/slowstart', config: { START_DELAY_MS: '1500' } });
   const t0 = Date.now();
   const r = await pools.run(makeCall(fn, { body: 'late' }));
@@ -114,21 +116,22 @@ test('never-opened socket fails cleanly within the start-up timeout', async () =
   assert.is(r.status, 502);
   assert.is(r.error, 'Container failed to initialize: no socket at FN_LISTENER within 1500 ms');
   assert.ok(r.platformError);
-  assert.ok(took >= 1500 && took < 3500, `took ${took} ms`);
+  // the message names the start-up timeout (not the call's 30 s deadline), which never fires early
+  assert.ok(took >= 1500, `took ${took} ms`);
   assert.is((await containers()).length, 0, 'removed before the 502');
   assert.is(memory.used, 0);
   assert.is(pools.stats().totals.pools, 0);
 });
 
-test('a function exiting before its socket opens fails at once', async () => {
-  const { pools } = await env();
+test('a function exiting before its socket opens fails at once (not at the start-up timeout)', async () => {
+  const { pools } = await env({ hotStartTimeoutMs: 60_000 });
   // busybox's /bin/sh knows nothing of FN_LISTENER: stdin is closed, so it exits 0 at once
   const fn = fnSpec({ image: image('busybox'), format: 'http', path: '/noserve' });
   const t0 = Date.now();
   const r = await pools.run(makeCall(fn));
   assert.is(r.status, 502);
   assert.match(r.error ?? '', /^Container failed to initialize: function exited with code 0 before opening its socket$/);
-  assert.ok(Date.now() - t0 < 3000);
+  assert.ok(Date.now() - t0 < 60_000, `${Date.now() - t0} ms: noticed the exit, did not wait out the 60 s start-up timeout`);
 });
 
 test('response over maxResponseBytes -> 502 and the container is closed', async () => {
@@ -140,7 +143,7 @@ test('response over maxResponseBytes -> 502 and the container is closed', async 
     assert.is(r.status, 502);
     assert.is(r.error, 'function response exceeds 100000 bytes');
   }
-  await waitFor('oversize containers removed', async () => (await containers()).length === 0, 5000);
+  await waitFor('oversize containers removed', async () => (await containers()).length === 0, 30_000);
 });
 
 test('drain: idle containers close now, a busy one after its call; new calls get new containers', async () => {
@@ -149,15 +152,15 @@ test('drain: idle containers close now, a busy one after its call; new calls get
   await Promise.all([pools.run(makeCall(fn)), pools.run(makeCall(fn))]);
   assert.is((await containers()).length, 2);
   const busy = pools.run(makeCall(fn, { headers: { 'x-fixture-sleep-ms': ['1000'] } }));
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor('one container busy', async () => pools.stats().totals.busy === 1, 30_000);
   await pools.drain('testapp', '/drain');
-  await waitFor('idle one closed', async () => (await containers()).length === 1, 3000);
+  await waitFor('idle one closed', async () => (await containers()).length === 1, 30_000);
   const updated = { ...fn, config: { SLEEP_MS: '5' } };
   const fresh = await pools.run(makeCall(updated));
   assert.is(fresh.status, 200);
   assert.ok(fresh.coldStart);
   assert.is((await busy).status, 200, 'the in-flight call finished');
-  await waitFor('drained busy one closed', async () => (await containers()).length === 1, 3000);
+  await waitFor('drained busy one closed', async () => (await containers()).length === 1, 30_000);
   assert.is(pools.stats().totals.idle, 1);
 });
 
@@ -196,7 +199,7 @@ test('close() stops every container', async () => {
   const b = fnSpec({ image: image('sleep'), format: 'json', path: '/c2', config: { SLEEP_MS: '2000' } });
   await pools.run(makeCall(a));
   const inflight = pools.run(makeCall(b));
-  await waitFor('a busy container', async () => pools.stats().totals.busy === 1, 5000);
+  await waitFor('a busy container', async () => pools.stats().totals.busy === 1, 30_000);
   await pools.close();
   assert.is((await containers()).length, 0);
   const cut = await inflight;

@@ -11,7 +11,9 @@ import { testSocketPath, image, requirePodman } from '../helpers/podman.ts';
 
 const test = suite('load shedding');
 const APP = 'shed';
-const LONG_MS = 1500;
+// the long call holds the only container while the test sets up a standing queue and sends more:
+// long enough for a loaded host
+const LONG_MS = 4000;
 
 async function server(targetMs: string): Promise<TestServer> {
   const srv = await startServer({
@@ -27,7 +29,17 @@ async function server(targetMs: string): Promise<TestServer> {
 
 /** SLEEP_MS per call through the fixture's X-Fixture-Sleep_ms header. */
 function call(srv: TestServer, sleepMs: number): Promise<Res> {
-  return request(srv.url, 'POST', `/r/${APP}/s`, 'x', { agent: false, timeoutMs: 20_000, headers: { 'x-fixture-sleep_ms': String(sleepMs) } });
+  return request(srv.url, 'POST', `/r/${APP}/s`, 'x', { agent: false, timeoutMs: 120_000, headers: { 'x-fixture-sleep_ms': String(sleepMs) } });
+}
+
+/** Polls /readyz until the hot pool holds `busy` running and `queued` waiting calls. */
+async function untilHot(srv: TestServer, busy: number, queued: number): Promise<void> {
+  for (const end = Date.now() + 60_000; Date.now() < end; await sleep(10)) {
+    const res = await request(srv.url, 'GET', '/readyz');
+    const t = res.json<{ checks: { runner: { detail: { hot: { totals: { busy: number; queued: number } } } } } }>().checks.runner.detail.hot.totals;
+    if (t.busy === busy && t.queued === queued) return;
+  }
+  throw new Error(`the hot pool never held ${busy} busy and ${queued} queued calls`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,19 +57,17 @@ test.after(async () => {
 
 test('with shedding: a standing queue refuses new and stale waiters fast; the running call finishes', async () => {
   on = await server('10');
-  const long = call(on, LONG_MS); // occupies the only container
-  await sleep(100);
+  let longDone = false;
+  const long = call(on, LONG_MS).finally(() => (longDone = true)); // occupies the only container
+  await untilHot(on, 1, 0);
   const stale = call(on, 1); // queues behind it
+  await untilHot(on, 1, 1);
   await sleep(250); // the queue has not been empty for > 100 ms: standing
-  const t0 = Date.now();
   const late = await call(on, 1);
-  const lateMs = Date.now() - t0;
   expectError(late, 429, /no hot container became free/);
   assert.is(late.headers['retry-after'], '1');
-  let longDone = false;
-  void long.then(() => (longDone = true));
+  // fast: after the 10 ms target, while the long call still runs, not once the container freed
   assert.is(longDone, false, 'refused while the long call still runs, not after it');
-  assert.ok(lateMs < LONG_MS / 2, `refused after ${lateMs} ms`);
   assert.is((await long).status, 200);
   const s = await stale;
   expectError(s, 429, /no hot container became free/); // shed when the container freed, not served late
@@ -69,8 +79,9 @@ test('with shedding: a standing queue refuses new and stale waiters fast; the ru
 test('without shedding (default): the waiting call is served after the long one', async () => {
   off = await server('0');
   const long = call(off, LONG_MS);
-  await sleep(100);
+  await untilHot(off, 1, 0);
   const waiting = call(off, 1);
+  await untilHot(off, 1, 1);
   await sleep(250);
   const also = call(off, 1);
   assert.equal([(await long).status, (await waiting).status, (await also).status], [200, 200, 200]);

@@ -101,7 +101,7 @@ function parseResponse(text: string): { res: RawResponse; rest: string } | undef
 }
 
 /** Sends one request on a keep-alive connection and waits for its complete response. */
-async function exchange(s: net.Socket, raw: string, ms = 10_000): Promise<RawResponse> {
+async function exchange(s: net.Socket, raw: string, ms = 30_000): Promise<RawResponse> {
   let text = '';
   const onData = (b: Buffer) => (text += b.toString('latin1'));
   s.on('data', onData);
@@ -172,6 +172,14 @@ test.after(async () => {
 test(`(a) ${SLOW_CLIENTS} slow bodies hold no in-flight slot: another route answers 200 within 2 s`, async () => {
   const srv = crowd!;
   const slow: net.Socket[] = [];
+  const hello = async () => {
+    const t0 = Date.now();
+    const res = await request(srv.url, 'POST', `/r/${APP}/hot`, 'hello', { agent: false, timeoutMs: 60_000, headers: { 'content-type': 'text/plain' } });
+    return { res, ms: Date.now() - t0 };
+  };
+  // the same call without the slow clients, on this host as loaded as it is now
+  const baseline = await hello();
+  assert.is(baseline.res.status, 200, baseline.res.text);
   try {
     // in batches, so the listen backlog never overflows (a dropped SYN is retried only after 1 s)
     for (let i = 0; i < SLOW_CLIENTS; i += 100) {
@@ -186,12 +194,13 @@ test(`(a) ${SLOW_CLIENTS} slow bodies hold no in-flight slot: another route answ
     await new Promise((r) => setTimeout(r, 500)); // the server has parsed them all and is reading their bodies
     const metrics = await request(srv.url, 'GET', '/metrics', undefined, { agent: false });
     const inflight = /^podfn_inflight_calls\{[^}]*\} (\d+)$/m.exec(metrics.text)?.[1];
-    const t0 = Date.now();
-    const res = await request(srv.url, 'POST', `/r/${APP}/hot`, 'hello', { agent: false, timeoutMs: 2_000, headers: { 'content-type': 'text/plain' } });
-    const ms = Date.now() - t0;
-    console.log(`  (a) ${slow.length} slow clients, in flight before the call: ${inflight}; the call: ${res.status} in ${ms} ms`);
+    const { res, ms } = await hello();
+    console.log(`  (a) ${slow.length} slow clients, in flight before the call: ${inflight}; the call: ${res.status} in ${ms} ms (${baseline.ms} ms without them)`);
     assert.is(res.status, 200, `with ${SLOW_CLIENTS} slow bodies pending: ${res.status} ${res.text}`);
-    assert.ok(ms < 2_000, `answered in ${ms} ms`);
+    // 2 s on an idle host; a loaded one slows the baseline too and gets that margin (tenfold). A call
+    // stuck behind the slow clients would wait for their 60 s body timeout.
+    const budget = 2_000 + 10 * baseline.ms;
+    assert.ok(ms < budget, `answered in ${ms} ms (budget ${budget} ms)`);
     assert.ok(slow.every((s) => !s.destroyed), 'the slow clients were still connected during the call');
   } finally {
     for (const s of slow) s.destroy();
@@ -288,12 +297,12 @@ test(`(d) connection ${CAP + 1} from one address is refused; others keep working
       if (!s) return false;
       try {
         s.on('error', () => {});
-        return (await exchange(s, healthz, 2_000).catch(() => undefined))?.status === 200;
+        return (await exchange(s, healthz, 10_000).catch(() => undefined))?.status === 200;
       } finally {
         s.destroy();
       }
     },
-    10_000,
+    60_000,
     `a new connection from ${GREEDY} after the others closed`,
     200,
   );

@@ -93,9 +93,8 @@ test('responses over the cap fail, declared or streamed', async () => {
 
 test('deadline -> timeout; past deadline fails at once', async () => {
   const t = new SocketTransport(sock, 1000);
-  const t0 = Date.now();
+  // /slow answers after 500 ms: a 'timeout' (not its answer) is the 100 ms deadline firing first
   await rejects(t.roundTrip(req('/slow'), Date.now() + 100), 'timeout');
-  assert.ok(Date.now() - t0 < 300);
   await rejects(t.roundTrip(req('/echo'), Date.now() - 1), 'timeout');
   t.close();
 });

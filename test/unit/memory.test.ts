@@ -17,22 +17,28 @@ test('grants within the total, release is idempotent', async () => {
 
 test('a request larger than the total fails at once', async () => {
   const m = new MemoryAdmission(100);
-  const t = Date.now();
-  const err = await m.acquire(101, { waitMs: 5000 }).catch((e: unknown) => e);
+  // at once: settled before even a 0 ms timer fires (a wait would need the 5 s one), never queued
+  const err = await Promise.race([
+    m.acquire(101, { waitMs: 5000 }).catch((e: unknown) => e),
+    new Promise((r) => setTimeout(() => r('a timer fired first'), 0)),
+  ]);
+  assert.is(m.waiting, 0);
   assert.instance(err, NoMemoryError);
   assert.match((err as Error).message, 'Task timed out. No available memory.');
-  assert.ok(Date.now() - t < 100);
+  assert.match((err as Error).message, 'needs 101 MiB, node has 100 MiB');
 });
 
 test('waits, then fails with the seed message', async () => {
   const m = new MemoryAdmission(100);
   const hold = await m.acquire(80);
   const t = Date.now();
-  const err = await m.acquire(40, { waitMs: 150 }).catch((e: unknown) => e);
+  const waiting = m.acquire(40, { waitMs: 150 }).catch((e: unknown) => e);
+  assert.is(m.waiting, 1, 'it waits');
+  const err = await waiting;
   const waited = Date.now() - t;
   assert.instance(err, NoMemoryError);
   assert.is((err as Error).message, 'Task timed out. No available memory.');
-  assert.ok(waited >= 140 && waited < 1000, `waited ${waited} ms`);
+  assert.ok(waited >= 140, `waited ${waited} ms (150 ms)`);
   assert.is(m.waiting, 0);
   hold();
 });

@@ -99,9 +99,13 @@ test('PodfnMetrics: calls by route and status, durations, cold starts, errors, n
 test('recording is cheap: 1e6 calls of one route well under a second', () => {
   const m = new PodfnMetrics('n', 'v', () => ({}));
   const route = {};
-  const t0 = performance.now();
-  for (let i = 0; i < 1_000_000; i++) m.call(route, 'app', '/r', 'http', 200, i % 50);
-  const ms = performance.now() - t0;
+  // ~0.1 s on an idle host: the fastest of three rounds, so a busy host's stalls do not count
+  let ms = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 1_000_000; i++) m.call(route, 'app', '/r', 'http', 200, i % 50);
+    ms = Math.min(ms, performance.now() - t0);
+  }
   assert.ok(ms < 1000, `${ms} ms`);
 });
 
