@@ -1,28 +1,16 @@
-// Raw attach to a container's stdio over the Podman API socket. dockerode's attach({hijack:true})
-// sends its options as a JSON body that Podman feeds into the container's stdin, so we send our own
-// upgrade request with an empty body (design.md 5). Serves one-shot cold calls (write body, end) and
-// long-lived hot stdio containers (stdin stays open) alike.
+// Raw attach to a container's stdio over the Podman API socket: Podman.attach (the contract is
+// ContainerRuntime.attach in runtime.ts). dockerode's attach({hijack:true}) sends its options as a
+// JSON body that Podman feeds into the container's stdin, so we send our own upgrade request with an
+// empty body (design.md 5). Serves one-shot cold calls (write body, end) and long-lived hot stdio
+// containers (stdin stays open) alike.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { PodmanApiError, PodmanUnavailableError } from './errors.ts';
 import type { Podman } from './podman.ts';
+import type { Attachment, AttachOptions } from './runtime.ts';
 
-export interface Attachment {
-  /** the container's stdin; end() closes it (the container sees EOF when created with StdinOnce) */
-  stdin: Writable;
-  stdout: PassThrough;
-  stderr: PassThrough;
-  /** resolves when the attach stream ended (the container exited or the stream was destroyed) */
-  closed: Promise<void>;
-  /** tears the stream down at once (stdout/stderr end) */
-  destroy(): void;
-}
-
-export interface AttachOptions {
-  /** ms to wait for the upgrade answer */
-  timeoutMs?: number;
-}
+export type { Attachment, AttachOptions } from './runtime.ts';
 
 export function attachContainer(podman: Podman, id: string, opts: AttachOptions = {}): Promise<Attachment> {
   const timeoutMs = opts.timeoutMs ?? 15_000;

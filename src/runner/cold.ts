@@ -2,7 +2,6 @@
 // and stderr the log. Owns the container's whole life (admission, create, attach, start, deadline,
 // caps, exit/OOM mapping, removal) so nothing leaks on any path.
 import { randomBytes } from 'node:crypto';
-import { attachContainer, type Attachment } from './attach.ts';
 import { coldEnv } from './call-env.ts';
 import { buildContainerSpec, containerName, labelValue } from './container-spec.ts';
 import {
@@ -11,13 +10,17 @@ import {
 import type { MemoryAdmission, Release } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { CappedBuffer } from './output-limit.ts';
-import { LABEL_APP, LABEL_CALL, LABEL_ROUTE, type Podman } from './podman.ts';
+import { Removals } from './removals.ts';
+import { LABEL_APP, LABEL_CALL, LABEL_ROUTE, type Attachment, type ContainerRuntime } from './runtime.ts';
 import type { CallRequest, CallResult } from './types.ts';
 
 export interface ColdDeps {
-  podman: Podman;
+  /** the container runtime (named for the default, Podman; any ContainerRuntime) */
+  podman: ContainerRuntime;
   options: RunnerOptions;
   memory: MemoryAdmission;
+  /** shared with the Runner so its reconnect retries them; absent: this runner keeps its own */
+  removals?: Removals;
 }
 
 type Stop = 'timeout' | 'overflow' | 'aborted' | 'shutdown';
@@ -26,8 +29,11 @@ export class ColdRunner {
   /** in-flight calls, so close() can stop them */
   private readonly inflight = new Set<(why: Stop) => void>();
   private readonly pending = new Set<Promise<CallResult>>();
+  private readonly removals: Removals;
 
-  constructor(private readonly deps: ColdDeps) {}
+  constructor(private readonly deps: ColdDeps) {
+    this.removals = deps.removals ?? new Removals(deps.podman);
+  }
 
   get running(): number {
     return this.inflight.size;
@@ -91,7 +97,7 @@ export class ColdRunner {
       containerId = await podman.createContainer(spec);
       if (stop !== undefined) return this.stopped(stop, log(), extra);
 
-      attachment = await attachContainer(podman, containerId, { timeoutMs: options.apiTimeoutMs });
+      attachment = await podman.attach(containerId, { timeoutMs: options.apiTimeoutMs });
       attachment.stdout.on('data', (chunk: Buffer) => {
         if (!stdout.push(chunk)) halt('overflow');
       });
@@ -130,8 +136,8 @@ export class ColdRunner {
       clearTimeout(deadlineTimer);
       call.signal?.removeEventListener('abort', onAbort);
       attachment?.destroy();
-      // Podman gone mid-call: removed once it is back (Runner.connect -> retryRemovals)
-      if (containerId !== undefined) await podman.removeOrDefer(containerId);
+      // Podman gone mid-call: removed once it is back (Runner.connect -> Removals.retry)
+      if (containerId !== undefined) await this.removals.removeOrDefer(containerId);
       release?.();
       this.inflight.delete(halt);
     }

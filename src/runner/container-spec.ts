@@ -3,7 +3,7 @@
 // init) live in one place and a unit test can pin them.
 import type Docker from 'dockerode';
 import type { RunnerOptions } from './options.ts';
-import { LABEL_MANAGED, LABEL_NODE } from './podman.ts';
+import { LABEL_MANAGED, LABEL_NODE } from './runtime.ts';
 
 export interface BindMount {
   /** host path */
@@ -141,5 +141,6 @@ export function containerName(kind: string, random: string): string {
 
 /** Label values must be strings without control characters; long values are cut. */
 export function labelValue(v: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
 }

@@ -8,7 +8,8 @@ import { decodeHttpResponse, encodeHttpRequest } from './formats/http.ts';
 import { decodeJsonResponse, encodeJsonRequest } from './formats/json.ts';
 import { FunctionProtocolError, type ClientReply, type FunctionRequest, type FunctionResponse } from './formats/message.ts';
 import { CappedBuffer } from './output-limit.ts';
-import type { Podman } from './podman.ts';
+import type { Removals } from './removals.ts';
+import type { ContainerRuntime } from './runtime.ts';
 import { removeSocketDir } from './socket-dir.ts';
 import { TransportError, type HotTransport } from './transport.ts';
 import type { CallRequest, CallResult, Slot } from './types.ts';
@@ -16,7 +17,9 @@ import type { CallRequest, CallResult, Slot } from './types.ts';
 export interface HotContainerParts {
   id: string;
   name: string;
-  podman: Podman;
+  runtime: ContainerRuntime;
+  /** removes it, or retries later when the runtime is away */
+  removals: Removals;
   format: 'http' | 'json';
   transport: HotTransport;
   /** 'stdio' adds the seed's Task-Id header */
@@ -62,7 +65,7 @@ export class HotContainer implements Slot {
       this.markDead();
       // The attach stream also ends when the Podman service dies (the function may live on): a ping
       // tells the runner's health state at once, so the next calls get 503 instead of trying.
-      if (this.closedFor === undefined) p.podman.ping().catch(() => undefined);
+      if (this.closedFor === undefined) p.runtime.ping().catch(() => undefined);
     });
     // e.g. stdout bytes between calls: the seed stream is misaligned, so retire it before reuse
     p.transport.onFailure?.(() => this.markDead());
@@ -157,7 +160,7 @@ export class HotContainer implements Slot {
         extra.log = log(); // the attach stream has ended by now: the function's last words are in
         if (code !== undefined) return faultResult(502, `function exited with code ${code} during the call`, { ...extra, reason: 'bad_exit' });
         // no exit code: maybe the Podman service itself went away (the stdio transport runs through it)
-        const down = await this.p.podman.ping().then(() => undefined, (e: unknown) => e);
+        const down = await this.p.runtime.ping().then(() => undefined, (e: unknown) => e);
         if (down instanceof PodmanUnavailableError) return platformFaultResult(down, extra);
         return faultResult(502, err.message, extra);
       }
@@ -171,7 +174,7 @@ export class HotContainer implements Slot {
       new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
     ]);
     clearTimeout(timer);
-    return stopped ? settledExitCode(this.p.podman, this.id, ms) : undefined;
+    return stopped ? settledExitCode(this.p.runtime, this.id, ms) : undefined;
   }
 
   private markDead(): void {
@@ -188,7 +191,7 @@ export class HotContainer implements Slot {
     // Podman unreachable: the function lives on under conmon; removed once Podman is back. Its socket
     // folder goes only after that: while the container may run, it could still plant links there.
     const dir = this.p.socketDir;
-    await this.p.podman.removeOrDefer(this.id, dir ? () => removeSocketDir(dir) : undefined);
+    await this.p.removals.removeOrDefer(this.id, dir ? () => removeSocketDir(dir) : undefined);
     this.p.onClosed?.();
     this.p.detach?.();
   }
@@ -198,11 +201,11 @@ export class HotContainer implements Slot {
  * Exit code of a container whose attach stream has ended; Podman's state lags that end by a few ms,
  * so poll for up to `ms`. undefined when it still runs or cannot be inspected.
  */
-export async function settledExitCode(podman: Podman, id: string, ms: number): Promise<number | undefined> {
+export async function settledExitCode(runtime: ContainerRuntime, id: string, ms: number): Promise<number | undefined> {
   const until = Date.now() + ms;
   do {
     try {
-      const state = await podman.inspectState(id);
+      const state = await runtime.inspectState(id);
       if (!state.running) return state.exitCode;
     } catch {
       return undefined;

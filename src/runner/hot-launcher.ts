@@ -4,15 +4,15 @@
 // is up (seed stdio transport). Any failure removes what was made and releases the memory.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { attachContainer, type Attachment } from './attach.ts';
 import { baseEnv, toEnvList } from './call-env.ts';
 import { buildContainerSpec, containerName, labelValue } from './container-spec.ts';
 import { PodmanApiError } from './errors.ts';
 import { HotContainer, settledExitCode } from './hot-container.ts';
 import type { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
-import { LABEL_APP, LABEL_POOL, LABEL_ROUTE, type Podman } from './podman.ts';
-import { ListenerRefused, LISTENER_NAME, openListener, prepareSocketDir, removeSocketDir, socketDirPolicy, type RefusalCause, type SocketDirPolicy, type VerifiedListener } from './socket-dir.ts';
+import { Removals } from './removals.ts';
+import { LABEL_APP, LABEL_POOL, LABEL_ROUTE, type Attachment, type ContainerRuntime } from './runtime.ts';
+import { ListenerRefused, LISTENER_NAME, openListener, prepareSocketDir, removeSocketDir, type RefusalCause, type VerifiedListener } from './socket-dir.ts';
 import { SocketTransport } from './socket-transport.ts';
 import { waitForSocket } from './socket-wait.ts';
 import { StdioTransport } from './stdio-transport.ts';
@@ -22,9 +22,12 @@ export const CONTAINER_SOCKET_DIR = '/tmp/iofs';
 export const LISTENER = `unix:${CONTAINER_SOCKET_DIR}/${LISTENER_NAME}`;
 
 export interface LaunchDeps {
-  podman: Podman;
+  /** the container runtime (named for the default, Podman; any ContainerRuntime) */
+  podman: ContainerRuntime;
   options: RunnerOptions;
   memory: MemoryAdmission;
+  /** shared with the pools and the Runner; absent: a queue of this launch's own */
+  removals?: Removals;
   /** told when a function's listener is refused (a symlink, not a socket, not its own): a hostile function */
   onListenerRefused?: (cause: RefusalCause, detail: { app: string; path: string; image: string; message: string }) => void;
 }
@@ -36,6 +39,7 @@ export class HotStartError extends Error {
 
 export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poolId: string, waitUntil: number): Promise<HotContainer> {
   const { podman, options } = deps;
+  const removals = deps.removals ?? new Removals(podman);
   if (fn.format !== 'http' && fn.format !== 'json') throw new Error(`format ${fn.format} is not hot`);
   const image = await podman.inspectImage(fn.image);
   if (!image) throw new PodmanApiError(`no such image ${fn.image}`, 404);
@@ -52,12 +56,12 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
     listener?.close();
     // the folder goes only once the container is gone: while it may run, it could still plant links
     const dirGone = () => (socketDir ? removeSocketDir(socketDir) : Promise.resolve());
-    if (id) await podman.removeOrDefer(id, dirGone);
+    if (id) await removals.removeOrDefer(id, dirGone);
     else await dirGone();
     release();
   };
   try {
-    const policy = socketDir ? await dirPolicy(options.socketPath) : undefined;
+    const policy = socketDir ? await podman.socketDirPolicy() : undefined;
     if (socketDir && policy) await prepareSocketDir(socketDir, policy);
     const env = { ...baseEnv(fn), FN_FORMAT: fn.format, ...(stdio ? {} : { FN_LISTENER: LISTENER }) };
     const name = containerName('hot', suffix);
@@ -73,7 +77,7 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
         options,
       }),
     );
-    att = await attachContainer(podman, id, { timeoutMs: options.apiTimeoutMs });
+    att = await podman.attach(id, { timeoutMs: options.apiTimeoutMs });
     const exited = att.closed;
     // Output is consumed from the start so a chatty function never stalls on a full pipe.
     att.stderr.resume();
@@ -109,7 +113,8 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
     return new HotContainer({
       id,
       name,
-      podman,
+      runtime: podman,
+      removals,
       format: fn.format,
       transport,
       transportKind: stdio ? 'stdio' : 'socket',
@@ -125,16 +130,4 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
     await cleanup();
     throw err;
   }
-}
-
-/** socket folder policy per Podman API socket, worked out once (socket-dir.ts) */
-const policies = new Map<string, Promise<SocketDirPolicy>>();
-
-function dirPolicy(podmanSocket: string): Promise<SocketDirPolicy> {
-  let p = policies.get(podmanSocket);
-  if (!p) {
-    p = socketDirPolicy(podmanSocket);
-    policies.set(podmanSocket, p);
-  }
-  return p;
 }

@@ -7,16 +7,20 @@ import { faultResult, platformFaultResult } from './errors.ts';
 import { launchHotContainer } from './hot-launcher.ts';
 import type { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
-import type { Podman } from './podman.ts';
+import { Removals } from './removals.ts';
+import type { ContainerRuntime } from './runtime.ts';
 import { SlotPool, type PoolLimits, type PoolStats, type SlotFactory } from './slot-pool.ts';
 import { sweepSocketDirs } from './socket-sweep.ts';
 import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
 import type { LaunchDeps } from './hot-launcher.ts';
 
 export interface HotPoolsDeps {
-  podman: Podman;
+  /** the container runtime (named for the default, Podman; any ContainerRuntime) */
+  podman: ContainerRuntime;
   options: RunnerOptions;
   memory: MemoryAdmission;
+  /** shared with the Runner so its reconnect retries them; absent: the pools keep their own */
+  removals?: Removals;
   onListenerRefused?: LaunchDeps['onListenerRefused'];
   /** tests replace the container launcher with fakes */
   factory?: SlotFactory;
@@ -55,7 +59,8 @@ export class HotPools {
   private closed = false;
 
   constructor(private readonly deps: HotPoolsDeps) {
-    this.factory = deps.factory ?? ((fn, poolId, waitUntil) => launchHotContainer(deps, fn, poolId, waitUntil));
+    const launch: LaunchDeps = { ...deps, removals: deps.removals ?? new Removals(deps.podman) };
+    this.factory = deps.factory ?? ((fn, poolId, waitUntil) => launchHotContainer(launch, fn, poolId, waitUntil));
   }
 
   async run(call: CallRequest): Promise<CallResult> {

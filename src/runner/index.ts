@@ -5,17 +5,22 @@
 //
 // This file is the facade: start-up (ping, info, strays), health state for /readyz with a background
 // ping while Podman is down (so calls fail fast with 503 and recover by themselves), dispatch, close.
+// It reaches containers only through a ContainerRuntime (runtime.ts): Podman unless create() is given
+// another, such as the FakeRuntime of the unit tests.
 import { ColdRunner } from './cold.ts';
 import { faultResult, type PodmanUnavailableError } from './errors.ts';
 import { HotPools } from './hot-pool.ts';
 import { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
-import { Podman, type PodmanInfo } from './podman.ts';
+import { Podman } from './podman.ts';
+import { Removals, removeStrays } from './removals.ts';
+import type { ContainerRuntime, RuntimeInfo } from './runtime.ts';
 import type { RefusalCause } from './socket-dir.ts';
 import type { CallRequest, CallResult } from './types.ts';
 
 export type { CallRequest, CallResult, FunctionSpec } from './types.ts';
 export { defaultRunnerOptions, type RunnerOptions } from './options.ts';
+export type { ContainerRuntime } from './runtime.ts';
 
 /** pino-compatible subset, so the runner does not depend on the app's logger */
 export interface RunnerLogger {
@@ -48,7 +53,7 @@ export interface RunnerState {
 
 export class Runner {
   private up = false;
-  private info: PodmanInfo | undefined;
+  private info: RuntimeInfo | undefined;
   private lastError: string | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private connecting: Promise<boolean> | undefined;
@@ -56,32 +61,43 @@ export class Runner {
   private closed = false;
   private readonly cold: ColdRunner;
   private readonly hot: HotPools;
+  /** removals that failed while the runtime was away, retried when it is back */
+  private readonly removals: Removals;
   private readonly listenerRefused: Record<RefusalCause, number> = { symlink: 0, not_socket: 0, foreign_owner: 0 };
 
   private constructor(
     readonly options: RunnerOptions,
-    readonly podman: Podman,
+    readonly runtime: ContainerRuntime,
     readonly memory: MemoryAdmission,
     private readonly log: RunnerLogger,
   ) {
-    this.cold = new ColdRunner({ podman, options, memory });
+    this.removals = new Removals(runtime);
+    const removals = this.removals;
+    this.cold = new ColdRunner({ podman: runtime, options, memory, removals });
     this.hot = new HotPools({
-      podman,
+      podman: runtime,
       options,
       memory,
+      removals,
       onListenerRefused: (cause, detail) => {
         this.listenerRefused[cause]++;
         this.log.warn({ cause, ...detail }, 'function listener refused: the container is retired (a function that tries to redirect the gateway)');
       },
     });
-    podman.onUnavailable((err) => this.markDown(err));
+    runtime.onUnavailable((err) => this.markDown(err));
   }
 
-  /** Never throws when Podman is down: the runner starts 'down' and keeps pinging. */
-  static async create(options: RunnerOptions, log: RunnerLogger = stderrLogger): Promise<Runner> {
-    const podman = new Podman(options.socketPath, options.apiTimeoutMs);
+  /**
+   * Never throws when the runtime is down: the runner starts 'down' and keeps pinging. `runtime`
+   * defaults to Podman on options.socketPath.
+   */
+  static async create(
+    options: RunnerOptions,
+    log: RunnerLogger = stderrLogger,
+    runtime: ContainerRuntime = new Podman(options.socketPath, options.apiTimeoutMs),
+  ): Promise<Runner> {
     const memory = new MemoryAdmission(options.totalMemoryMb, options.memoryWaitMs);
-    const runner = new Runner(options, podman, memory, log);
+    const runner = new Runner(options, runtime, memory, log);
     if (!(await runner.connect())) runner.schedulePing();
     return runner;
   }
@@ -90,10 +106,10 @@ export class Runner {
   private connect(): Promise<boolean> {
     this.connecting ??= (async () => {
       try {
-        await this.podman.ping();
-        const info = await this.podman.info();
+        await this.runtime.ping();
+        const info = await this.runtime.info();
         if (!this.strayCheckDone) {
-          const removed = await this.podman.removeStrays(this.options.nodeId);
+          const removed = await removeStrays(this.runtime, this.options.nodeId);
           // socket dirs whose container is gone (a crash of the previous run) would pile up in /run
           await this.hot.sweepSocketDirs().catch(() => 0);
           this.strayCheckDone = true;
@@ -108,7 +124,7 @@ export class Runner {
         this.info = info;
         this.up = true;
         // containers (cold and hot) whose removal failed while Podman was away
-        void this.podman.retryRemovals();
+        void this.removals.retry();
         this.lastError = undefined;
         this.log.info({ ...info, socketPath: this.options.socketPath }, 'Podman is up');
         return true;
@@ -153,8 +169,9 @@ export class Runner {
   }
 
   /** Stops an app's (or one route's) hot containers: after a route update or delete. */
-  async drain(appName: string, path?: string): Promise<void> {
-    await this.hot.drain(appName, path);
+  drain(appName: string, path?: string): Promise<void> {
+    this.hot.drain(appName, path);
+    return Promise.resolve();
   }
 
   state(): RunnerState {

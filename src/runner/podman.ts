@@ -1,47 +1,21 @@
-// The one place that talks to Podman's Docker-compatible API (through dockerode). Every socket-level
-// failure becomes PodmanUnavailableError (-> 503) and every HTTP error PodmanApiError, so callers
-// never inspect dockerode's loosely typed errors.
+// The one place that talks to Podman's Docker-compatible API (through dockerode): the runner's default
+// ContainerRuntime (runtime.ts states the contract). Every socket-level failure becomes
+// PodmanUnavailableError (-> 503) and every HTTP error PodmanApiError, so callers never inspect
+// dockerode's loosely typed errors.
 import Docker from 'dockerode';
+import { attachContainer } from './attach.ts';
 import { PodmanApiError, PodmanUnavailableError } from './errors.ts';
+import { removeStrays } from './removals.ts';
+import {
+  LABEL_MANAGED, LABEL_NODE, LABEL_TRANSPORT,
+  type Attachment, type AttachOptions, type ContainerRuntime, type ContainerSpec, type ContainerState, type ImageInfo,
+  type ManagedContainer, type RuntimeInfo,
+} from './runtime.ts';
+import { socketDirPolicy, type SocketDirPolicy } from './socket-dir.ts';
 import { waitContainer } from './wait.ts';
 
-export const LABEL_MANAGED = 'io.podfn.managed';
-export const LABEL_NODE = 'io.podfn.node';
-export const LABEL_APP = 'io.podfn.app';
-export const LABEL_ROUTE = 'io.podfn.route';
-export const LABEL_CALL = 'io.podfn.call';
-export const LABEL_POOL = 'io.podfn.pool';
-export const LABEL_TRANSPORT = 'io.podfn.transport';
-
-export interface PodmanInfo {
-  rootless: boolean;
-  cgroupVersion: string;
-  /** false on rootless + cgroup v1: memory/CPU/pids limits are silently ignored */
-  limitsEnforced: boolean;
-  version: string;
-}
-
-export interface ImageInfo {
-  id: string;
-  labels: Record<string, string>;
-  env: string[];
-  /** hot transport the image asks for: label io.podfn.transport or FN_TRANSPORT in its Env */
-  transport: 'socket' | 'stdio';
-}
-
-export interface ContainerState {
-  running: boolean;
-  exitCode: number;
-  oomKilled: boolean;
-  status: string;
-}
-
-export interface ManagedContainer {
-  id: string;
-  name: string;
-  state: string;
-  labels: Record<string, string>;
-}
+// the shapes moved to the seam (runtime.ts); ImageInfo is still imported from here
+export type { ImageInfo } from './runtime.ts';
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTSOCK', 'ECONNABORTED',
@@ -55,7 +29,7 @@ interface DockerodeError {
 }
 
 function asDockerodeError(err: unknown): DockerodeError {
-  return typeof err === 'object' && err !== null ? (err as DockerodeError) : { message: String(err) };
+  return typeof err === 'object' && err !== null ? err : { message: String(err) };
 }
 
 /** Normalises any dockerode failure. */
@@ -78,19 +52,16 @@ function isStatus(err: unknown, ...codes: number[]): boolean {
   return err instanceof PodmanApiError && codes.includes(err.statusCode);
 }
 
-export class Podman {
+export class Podman implements ContainerRuntime {
   /** for long requests (wait); no idle timeout */
   readonly docker: Docker;
   /** for short API requests: a hung service must not hang calls forever */
   private readonly quick: Docker;
   private readonly imageCache = new Map<string, ImageInfo>();
   private readonly unavailableListeners = new Set<(err: PodmanUnavailableError) => void>();
-  /** containers whose removal failed (Podman unreachable); retried by retryRemovals() */
-  /** container id -> what to do once it is removed (e.g. delete its socket folder) */
-  private readonly pendingRemovals = new Map<string, (() => Promise<void>) | undefined>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private dirPolicy: Promise<SocketDirPolicy> | undefined;
 
-  constructor(readonly socketPath: string, apiTimeoutMs = 15_000, private readonly retryRemovalsMs = 2000) {
+  constructor(readonly socketPath: string, apiTimeoutMs = 15_000) {
     this.docker = new Docker({ socketPath });
     this.quick = new Docker({ socketPath, timeout: apiTimeoutMs });
   }
@@ -120,7 +91,7 @@ export class Podman {
     await this.call(() => this.quick.ping());
   }
 
-  async info(): Promise<PodmanInfo> {
+  async info(): Promise<RuntimeInfo> {
     const info = await this.call(() => this.quick.info()) as {
       Rootless?: boolean;
       CgroupVersion?: string;
@@ -158,7 +129,7 @@ export class Podman {
   }
 
   /** Returns the new container's id. */
-  async createContainer(options: Docker.ContainerCreateOptions): Promise<string> {
+  async createContainer(options: ContainerSpec): Promise<string> {
     const c = await this.call(() => this.quick.createContainer(options));
     return c.id;
   }
@@ -190,49 +161,15 @@ export class Podman {
     }
   }
 
-  /**
-   * Removes the container, or, when that fails (Podman went away mid-call: its containers live on
-   * under conmon), remembers it for retryRemovals(), which the runner calls once Podman is back.
-   * Never throws; true when removed now.
-   */
-  async removeOrDefer(id: string, afterRemoval?: () => Promise<void>): Promise<boolean> {
-    try {
-      await this.remove(id);
-      this.pendingRemovals.delete(id);
-    } catch {
-      this.pendingRemovals.set(id, afterRemoval);
-      this.scheduleRetry();
-      return false;
-    }
-    await afterRemoval?.().catch(() => undefined);
-    return true;
+  /** Raw upgrade over the API socket (attach.ts): dockerode's attach would feed its options to stdin. */
+  attach(id: string, opts?: AttachOptions): Promise<Attachment> {
+    return attachContainer(this, id, opts);
   }
 
-  /** Retries the removals removeOrDefer() could not do (then their follow-ups); returns how many are still pending. */
-  async retryRemovals(): Promise<number> {
-    for (const [id, after] of [...this.pendingRemovals]) {
-      const removed = await this.remove(id).then(() => true, () => false);
-      if (!removed) continue;
-      this.pendingRemovals.delete(id);
-      await after?.().catch(() => undefined);
-    }
-    return this.pendingRemovals.size;
-  }
-
-  /** Also retried on a timer while any are pending, in case nothing else notices Podman is back. */
-  private scheduleRetry(): void {
-    if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      void this.retryRemovals().then((left) => {
-        this.retryTimer = undefined;
-        if (left > 0) this.scheduleRetry();
-      });
-    }, this.retryRemovalsMs);
-    this.retryTimer.unref();
-  }
-
-  get pendingRemovalCount(): number {
-    return this.pendingRemovals.size;
+  /** The API socket's owner is who the containers' root is on the host (socket-dir.ts); worked out once. */
+  socketDirPolicy(): Promise<SocketDirPolicy> {
+    this.dirPolicy ??= socketDirPolicy(this.socketPath);
+    return this.dirPolicy;
   }
 
   /** Resolves with the exit code once the container is not running. Call after start(). */
@@ -269,9 +206,7 @@ export class Podman {
   }
 
   /** Removes this node's containers left over from an earlier process (call at start-up only). */
-  async removeStrays(nodeId: string): Promise<number> {
-    const strays = await this.listManaged(nodeId);
-    const results = await Promise.allSettled(strays.map((c) => this.remove(c.id)));
-    return results.filter((r) => r.status === 'fulfilled').length;
+  removeStrays(nodeId: string): Promise<number> {
+    return removeStrays(this, nodeId);
   }
 }

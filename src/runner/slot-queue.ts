@@ -82,7 +82,7 @@ export class SlotQueue<T> {
         waiter.settle(onAbort());
         after();
       };
-      const timer = setTimeout(waiter.expire, timerMs(until - started));
+      const timer = setTimeout(() => waiter.expire(), timerMs(until - started));
       signal?.addEventListener('abort', abort, { once: true });
       if (this.waiters.length === 0) this.nonEmptySince = started;
       this.waiters.push(waiter);

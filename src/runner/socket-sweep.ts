@@ -4,17 +4,17 @@
 // same host may be between mkdir and create.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Podman } from './podman.ts';
+import type { ContainerRuntime } from './runtime.ts';
 import { removeSocketDir } from './socket-dir.ts';
 
-export async function sweepSocketDirs(podman: Podman, socketDir: string, minAgeMs = 60_000): Promise<number> {
+export async function sweepSocketDirs(runtime: ContainerRuntime, socketDir: string, minAgeMs = 60_000): Promise<number> {
   let entries: string[];
   try {
     entries = await readdir(socketDir);
   } catch {
     return 0; // no dir yet
   }
-  const names = new Set((await podman.listManaged()).map((c) => c.name));
+  const names = new Set((await runtime.listManaged()).map((c) => c.name));
   let removed = 0;
   for (const entry of entries) {
     if (!/^[0-9a-f]{16}$/.test(entry) || names.has(`podfn-hot-${entry}`)) continue;
