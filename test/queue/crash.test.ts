@@ -28,9 +28,15 @@ async function submitAll(c: Client, n: number, concurrency: number, path: string
   return ids;
 }
 
-async function statuses(store: Store): Promise<Map<string, { status: string; attempts: number; node: string | null }>> {
-  const rs = await store.client.execute("SELECT id, status, attempts, node_id FROM calls WHERE type = 'async'");
-  return new Map(rs.rows.map((r) => [String(r.id), { status: String(r.status), attempts: Number(r.attempts), node: r.node_id === null ? null : String(r.node_id) }]));
+async function statuses(store: Store): Promise<Map<string, { status: string; attempts: number; node: string | null; error?: string }>> {
+  const rs = await store.client.execute("SELECT id, status, attempts, node_id, error FROM calls WHERE type = 'async'");
+  // the error only where there is one, so equality checks on clean calls stay short
+  return new Map(
+    rs.rows.map((r) => [
+      String(r.id),
+      { status: String(r.status), attempts: Number(r.attempts), node: r.node_id === null ? null : String(r.node_id), ...(r.error ? { error: String(r.error) } : {}) },
+    ]),
+  );
 }
 
 const unfinished = async (store: Store) => Number((await store.client.execute("SELECT count(*) AS n FROM calls WHERE status IN ('queued', 'running')")).rows[0]!.n);
