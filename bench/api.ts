@@ -56,7 +56,7 @@ function timed(agent: http.Agent, port: number, method: string, path: string, bo
 
 /** Runs `n` jobs with `concurrency` workers; returns the latencies and the wall time. */
 async function run(n: number, concurrency: number, job: (i: number) => Promise<number>): Promise<{ lat: number[]; wallMs: number }> {
-  const lat: number[] = new Array(n);
+  const lat = new Array<number>(n);
   let next = 0;
   const t0 = process.hrtime.bigint();
   const worker = async () => {

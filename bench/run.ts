@@ -62,7 +62,7 @@ async function preflight(): Promise<{ rootless: boolean; cgroup: string }> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); set PODFN_CONTAINER_HOST or run npm run setup`);
+    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); set PODFN_CONTAINER_HOST or run npm run setup`, { cause: err });
   }
   try {
     await docker.getImage(IMAGE).inspect();
@@ -189,7 +189,7 @@ let exiting = false;
 async function finish(code: number, err?: unknown): Promise<never> {
   if (exiting) process.exit(code);
   exiting = true;
-  if (err) progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (err) progress(`failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`);
   await cleanup().catch((e) => progress(`cleanup: ${(e as Error).message}`));
   process.exit(code);
 }

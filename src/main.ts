@@ -104,9 +104,9 @@ async function main() {
     },
     limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
     metrics,
-    readiness: async () => {
+    readiness: () => {
       const s = runner.state();
-      return { runner: { ok: s.podman === 'up', detail: s } };
+      return Promise.resolve({ runner: { ok: s.podman === 'up', detail: s } });
     },
   });
   const gateway = gatewayHandler({

@@ -58,8 +58,8 @@ export function startTs(script: string, opts: { args?: string[]; env?: NodeJS.Pr
         resolve({ child, line });
       }
     };
-    createInterface({ input: proc.stdout! }).on('line', onLine);
-    createInterface({ input: proc.stderr! }).on('line', onLine);
+    createInterface({ input: proc.stdout }).on('line', onLine);
+    createInterface({ input: proc.stderr }).on('line', onLine);
     proc.on('error', (err) => fail(err));
     void exited.then((code) => fail(new Error(`${script} exited with ${code} before it was ready`)));
   });

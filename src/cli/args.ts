@@ -19,7 +19,7 @@ export const COMMON: OptionSpec = {
 export function parse(argv: string[], options: OptionSpec): Parsed {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
+    return { values: values, positionals };
   } catch (e) {
     throw usage((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }

@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain || process.env.PODFN_CLI_MAIN === '1') {
-  run(process.argv.slice(2)).then((code) => {
+  void run(process.argv.slice(2)).then((code) => {
     // Let stdout drain before exiting (piped output would be cut otherwise).
     process.exitCode = code;
   });

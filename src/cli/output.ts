@@ -29,12 +29,12 @@ export function details(obj: Record<string, unknown>, indent = ''): void {
   for (const [k, v] of Object.entries(obj)) {
     if (v === undefined || v === null) continue;
     if (typeof v === 'object' && !Array.isArray(v)) {
-      const entries = Object.keys(v as object);
+      const entries = Object.keys(v);
       if (entries.length === 0) continue;
       line(`${indent}${k}:`);
       details(v as Record<string, unknown>, `${indent}  `);
     } else {
-      line(`${indent}${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      line(`${indent}${k}: ${Array.isArray(v) ? v.join(', ') : String(v as string | number | boolean | null | undefined)}`);
     }
   }
 }

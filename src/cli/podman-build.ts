@@ -50,7 +50,7 @@ export async function buildImage(o: BuildOptions): Promise<string> {
   if (o.noCache) q.set('nocache', 'true');
   const socketPath = containerSocket();
   return new Promise<string>((resolve, reject) => {
-    const req = http.request({ socketPath, path: `/v1.41/build?${q}`, method: 'POST',
+    const req = http.request({ socketPath, path: `/v1.41/build?${q.toString()}`, method: 'POST',
       headers: { 'Content-Type': 'application/x-tar', 'Content-Length': String(tar.length) } }, (res) => {
       let buf = '';
       let error: string | undefined;

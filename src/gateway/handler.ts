@@ -47,7 +47,7 @@ export interface GatewayMetrics {
 }
 
 /** A node request listener for /r targets, plus its count of calls in flight (for metrics and nodes). */
-export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { inflight(): number };
+export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { inflight: () => number };
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: string[] = []): void {
   const buf = Buffer.from(JSON.stringify(body));

@@ -2,7 +2,7 @@
 // concurrent requests get exactly one success and clean conflicts.
 import { eq, sql, asc } from 'drizzle-orm';
 import { apps, routes } from '../../db/schema.ts';
-import type { Db, Queryable } from './db.ts';
+import type { Queryable } from './db.ts';
 import type { App } from '../models/app.ts';
 import { Errors } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';

@@ -184,7 +184,8 @@ async function migrateOnce(db: Db): Promise<void> {
       await migrate(db, { migrationsFolder });
       return;
     } catch (e) {
-      const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
+      const cause = (e as { cause?: unknown }).cause;
+      const text = `${(e as Error).message} ${cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : ''}`;
       if (attempt >= 10 || !/already exists|SQLITE_BUSY|database is locked/i.test(text)) throw e;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }

@@ -52,7 +52,7 @@ function errorText(e: unknown): string {
   let cur: unknown = e;
   for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
     const o = cur as { message?: unknown; code?: unknown; rawCode?: unknown; cause?: unknown };
-    parts.push(String(o.message ?? ''), String(o.code ?? ''), String(o.rawCode ?? ''));
+    for (const v of [o.message, o.code, o.rawCode]) parts.push(typeof v === 'string' || typeof v === 'number' ? String(v) : '');
     cur = o.cause;
   }
   return parts.join(' ');

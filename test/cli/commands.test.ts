@@ -69,7 +69,7 @@ test('routes create/list/inspect/update/delete and config set/unset with --json'
   r = await cli(['routes', 'inspect', APP, '/echo']);
   assert.match(r.stdout, /^app_name: /);
   assert.match(r.stdout, /\ntimeout: 20\n/);
-  assert.match(r.stdout, /\nconfig:\n  GREETING: hi there\n/);
+  assert.match(r.stdout, /\nconfig:\n {2}GREETING: hi there\n/);
 });
 
 test('call: stdin is the body, stdout the response; --json and --async', async () => {
@@ -106,9 +106,9 @@ test('call: stdin is the body, stdout the response; --json and --async', async (
 
 test('unknown app, route and call: exit 3 with what to do', async () => {
   const cases: [string[], RegExp][] = [
-    [['apps', 'inspect', 'no-such-app'], /App not found.*\n  hint: .*podfn apps list/],
+    [['apps', 'inspect', 'no-such-app'], /App not found.*\n {2}hint: .*podfn apps list/],
     [['routes', 'list', 'no-such-app'], /App not found/],
-    [['routes', 'inspect', APP, '/nope'], /Route not found.*\n  hint: list the routes with `podfn routes list /],
+    [['routes', 'inspect', APP, '/nope'], /Route not found.*\n {2}hint: list the routes with `podfn routes list /],
     [['routes', 'delete', APP, '/nope'], /Route not found/],
     [['config', 'set', 'no-such-app', 'K', 'v'], /App not found/],
     [['calls', 'inspect', APP, 'nope'], /Call not found/],
@@ -136,16 +136,16 @@ test('rejections, usage errors and an unreachable gateway have their own exit co
   assert.match(r.stderr, /Invalid route Format/);
   r = await cli(['call', APP, '/echo', '--async']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /is sync; --async needs an async route\n  hint: .*--type async/);
+  assert.match(r.stderr, /is sync; --async needs an async route\n {2}hint: .*--type async/);
   for (const args of [['apps'], ['apps', 'frob'], ['routes', 'create', APP], ['routes', 'create', APP, '/x'], ['apps', 'list', '--bogus'],
     ['routes', 'create', APP, '/x', '--image', 'i', '--memory', 'big'], ['frob'], ['config', 'set', APP, 'K']]) {
     r = await cli(args);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.code} ${r.stderr}`);
-    assert.match(r.stderr, /^podfn: .+\n  hint: /);
+    assert.match(r.stderr, /^podfn: .+\n {2}hint: /);
   }
   r = await runCli(['apps', 'list'], { env: { PODFN_API_URL: 'http://127.0.0.1:9' } });
   assert.is(r.code, 5);
-  assert.match(r.stderr, /cannot reach the podfn gateway at http:\/\/127\.0\.0\.1:9.*\n  hint: start it with `podfn server start`/);
+  assert.match(r.stderr, /cannot reach the podfn gateway at http:\/\/127\.0\.0\.1:9.*\n {2}hint: start it with `podfn server start`/);
 });
 
 test('a call answering an error status exits 1 and points at the log', async () => {
@@ -200,7 +200,7 @@ test('an admin token: PODFN_ADMIN_TOKEN is sent as a Bearer token; without it ex
   try {
     let r = await runCli(['apps', 'list', '--json'], { env: { PODFN_API_URL: guarded.url } });
     assert.is(r.code, 8, r.stderr);
-    assert.match(r.stderr, /401\)\n  hint: set PODFN_ADMIN_TOKEN/);
+    assert.match(r.stderr, /401\)\n {2}hint: set PODFN_ADMIN_TOKEN/);
     r = await runCli(['apps', 'list', '--json'], { env: { PODFN_API_URL: guarded.url, PODFN_ADMIN_TOKEN: 'wrong' } });
     assert.is(r.code, 8);
     r = await runCli(['apps', 'list', '--json'], { env: { PODFN_API_URL: guarded.url, PODFN_ADMIN_TOKEN: 'tok-one,tok-two' } });

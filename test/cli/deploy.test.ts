@@ -137,7 +137,7 @@ test('bad func.yaml, missing func.yaml and a failing build: clear message, exit 
   fs.mkdirSync(dir);
   let r = await cli(['build'], { cwd: dir });
   assert.is(r.code, 6);
-  assert.match(r.stderr, /no func\.yaml in .*\n  hint: .*podfn init/);
+  assert.match(r.stderr, /no func\.yaml in .*\n {2}hint: .*podfn init/);
   fs.writeFileSync(path.join(dir, 'func.yaml'), 'name: bad\nruntime: node\nformat: hot\n');
   r = await cli(['deploy', '--app', APP], { cwd: dir });
   assert.is(r.code, 6);
@@ -163,7 +163,7 @@ test('bad func.yaml, missing func.yaml and a failing build: clear message, exit 
   assert.is(r.code, 2);
   r = await cli(['init', '--runtime', 'node', 'localhost/podfn-test-cli/node-default'], { cwd: work });
   assert.is(r.code, 4);
-  assert.match(r.stderr, /already exists\n  hint: .*--force/);
+  assert.match(r.stderr, /already exists\n {2}hint: .*--force/);
 });
 
 test('cleanup: the app\'s routes and the app', async () => {

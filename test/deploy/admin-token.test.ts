@@ -143,8 +143,8 @@ async function npmStart(env: Record<string, string | undefined>, port: number): 
   live.add(child);
   let out = '';
   let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     live.delete(child);
     resolve(code);
@@ -200,7 +200,7 @@ e2e('first start prints and stores a token; reuse; explicit wins; rotation; opt-
   try {
     const printed = /^ {2}([0-9a-f]{64})$/m.exec(s.stderr());
     assert.ok(printed, `banner on stderr:\n${s.stderr()}`);
-    token = printed![1]!;
+    token = printed[1]!;
     assert.match(s.stderr(), `Authorization: Bearer ${token}`);
     assert.match(s.stderr(), `export PODFN_ADMIN_TOKEN=${token}`);
     assert.is(s.stderr().split(token).length - 1, 3, 'the token appears in the banner only (token line, curl line, export line)');

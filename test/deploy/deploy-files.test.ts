@@ -137,7 +137,7 @@ test('the podman run line quadlet generates works rootless as user podfn', async
   const port = await freePort();
   // %t -> the runtime dir; systemd-only flags dropped (cidfile, sdnotify, cgroups=split need systemd);
   // names, port, node id and socket dir made unique for the test; the test image tag
-  const args = execStart!.split(' ').slice(1)
+  const args = execStart.split(' ').slice(1)
     .map((a) => a.replaceAll('%t/podfn/sockets', sockets).replaceAll('%t', runtime))
     .filter((a) => !/^--(cidfile|sdnotify|cgroups)=/.test(a))
     .map((a) => a === 'podfn' ? name : a === 'systemd-podfn-data:/data' ? `${volume}:/data` : a === 'localhost/podfn:latest' ? GATEWAY_IMAGE : a)

@@ -135,7 +135,7 @@ test('hot: hanging up frees the slot (the container is replaced); the next call 
   assert.is(next.status, 200, next.text);
   assert.is(next.text, 'slept 10');
   assert.ok(Date.now() - t0 < 40_000, `next call served ${Date.now() - t0} ms after the hang-up, before the abandoned call would end`);
-  await waitFor(async () => !(await containersOf('/hot')).some((c) => c.id === first!.id), 30_000, 'the abandoned hot container to be removed', 50);
+  await waitFor(async () => !(await containersOf('/hot')).some((c) => c.id === first.id), 30_000, 'the abandoned hot container to be removed', 50);
   assert.is((await containersOf('/hot')).length, 1, 'one container serves the route');
 
   const rec = await recordOf('/hot', 'cancelled');

@@ -45,8 +45,8 @@ export async function startSqld(): Promise<Sqld> {
   live.add(child);
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-16_384));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => (live.delete(child), r())));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000; // a ceiling: a loaded host can be slow to start it

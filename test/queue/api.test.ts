@@ -200,10 +200,10 @@ test('two concurrent consumers never receive the same task', async () => {
     }
   };
   const [a, b] = await Promise.all([consume(), consume()]);
-  const all = [...a!, ...b!];
+  const all = [...a, ...b];
   assert.is(new Set(all).size, all.length, 'a task went to both consumers');
   assert.equal(new Set(all), ids);
-  assert.ok(a!.length > 0 && b!.length > 0, `a ${a!.length}, b ${b!.length}`);
+  assert.ok(a.length > 0 && b.length > 0, `a ${a.length}, b ${b.length}`);
 });
 
 test('sync calls are recorded off the request path, with their stderr log', async () => {

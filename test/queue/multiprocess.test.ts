@@ -42,7 +42,7 @@ async function startWorker(label: string, runs: string, options: Record<string, 
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/queue/claim-worker.ts', ts.url, runs, label, JSON.stringify(options)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       live.delete(child);
@@ -50,7 +50,7 @@ async function startWorker(label: string, runs: string, options: Record<string, 
     }),
   );
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
     child.once('exit', () => reject(new Error(`worker ${label} exited during start:\n${err}`)));
   });
   return { child, exited, stderr: () => err };

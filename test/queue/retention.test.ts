@@ -20,7 +20,7 @@ test('purges old finished calls and logs in batches; keeps recent ones and anyth
     const old = Array.from({ length: 2500 }, (_, i) => row(i, now - 8 * DAY - i, i % 2 ? 'success' : 'error'));
     const recent = Array.from({ length: 10 }, (_, i) => row(i, now - DAY, 'success'));
     const unfinished = [row(0, now - 30 * DAY, 'queued'), row(1, now - 30 * DAY, 'running')];
-    await insertRecords(t.store.client, [...old, ...recent, ...unfinished], old.map((r) => ({ callId: r.id!, log: Buffer.from('x'), createdAt: r.createdAt })));
+    await insertRecords(t.store.client, [...old, ...recent, ...unfinished], old.map((r) => ({ callId: r.id, log: Buffer.from('x'), createdAt: r.createdAt })));
     const log = memoryLog();
     const ret = new Retention(t.store.db, 7 * DAY, 60_000, log);
     assert.is(await ret.purge(now), 2500);

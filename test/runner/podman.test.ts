@@ -43,7 +43,7 @@ test('inspectImage: transport from label, null when missing', async () => {
   const podman = await podmanReady();
   const echo = await podman.inspectImage(image('echo'));
   assert.ok(echo, 'echo image exists (build the fixtures first)');
-  assert.is(echo!.transport, 'socket');
+  assert.is(echo.transport, 'socket');
   assert.is(await podman.inspectImage('localhost/podfn-test/no-such-image:latest'), null);
   // The seed-hot fixture declares the stdio transport with a LABEL in its Containerfile.
   const stdio = await podman.inspectImage(image('seed-hot'));

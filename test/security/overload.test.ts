@@ -34,8 +34,8 @@ const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A refusal, at once: while every admitted call still ran (a queued call would have waited its turn). */
 function assertShed(r: { res?: Res; err?: Error; ms: number }, status: number, what: string, admittedEnded: () => number): void {
   assert.ok(r.res, `${what}: connection error ${r.err?.message}`);
-  expectError(r.res!, status, undefined, what);
-  assert.is(r.res!.headers['retry-after'], '1', `${what}: Retry-After`);
+  expectError(r.res, status, undefined, what);
+  assert.is(r.res.headers['retry-after'], '1', `${what}: Retry-After`);
   assert.is(admittedEnded(), 0, `${what}: answered (in ${r.ms} ms) while the admitted calls still ran`);
 }
 

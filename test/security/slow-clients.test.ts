@@ -110,7 +110,7 @@ async function exchange(s: net.Socket, raw: string, ms = 30_000): Promise<RawRes
     await waitFor(() => parseResponse(text) !== undefined || s.destroyed, ms, 'a complete response', 10);
     const parsed = parseResponse(text);
     assert.ok(parsed, `connection closed without a complete response: ${JSON.stringify(text)}`);
-    return parsed!.res;
+    return parsed.res;
   } finally {
     s.off('data', onData);
   }
@@ -217,7 +217,7 @@ test('(b) a body slower than the deadline gets a JSON 408 and the connection is 
     const elapsed = ex.closedAt() - t0;
     const parsed = parseResponse(ex.text());
     assert.ok(parsed, `${target}: no complete response before the close: ${JSON.stringify(ex.text())}`);
-    const res = parsed!.res;
+    const res = parsed.res;
     assert.is(res.status, 408, `${target}: ${ex.text()}`);
     assert.match(res.headers['content-type'] ?? '', /application\/json/);
     assert.match(errorMessage(res), /^Request body timed out/);
@@ -246,8 +246,8 @@ test('(c) headers slower than the deadline are cut with 408; an idle keep-alive 
   assert.ok(elapsed >= DEADLINE_MS - 50, `cut after ${elapsed} ms, before the deadline`);
   const parsed = parseResponse(ex.text());
   assert.ok(parsed, `no answer before the close: ${JSON.stringify(ex.text())}`);
-  assert.is(parsed!.res.status, 408);
-  assert.match(errorMessage(parsed!.res), /^Request timed out/);
+  assert.is(parsed.res.status, 408);
+  assert.match(errorMessage(parsed.res), /^Request timed out/);
   dribble.destroy();
 
   // nothing at all after connecting: cut as well

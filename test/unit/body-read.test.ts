@@ -77,7 +77,7 @@ test('a complete body still resolves byte-exact', async () => {
     await waitFor(() => result !== undefined);
   });
   assert.ok(Buffer.isBuffer(result));
-  assert.equal([...(result as Buffer)], [0, 1, 2, 255]);
+  assert.equal([...(result)], [0, 1, 2, 255]);
 });
 
 test.run();

@@ -43,7 +43,7 @@ test('the README configuration table lists every setting with its default', () =
   for (const [name, [, def]] of Object.entries(settings)) {
     const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
     assert.ok(row, `README has no row for ${name}`);
-    if (def !== '') assert.ok(row!.includes(`\`${def}\``), `README row for ${name} shows its default ${def}`);
+    if (def !== '') assert.ok(row.includes(`\`${def}\``), `README row for ${name} shows its default ${def}`);
   }
 });
 

@@ -77,7 +77,7 @@ async function urlOf(publicUrl: string | undefined, host: string, target: string
     server.close();
   }
   assert.ok(seen, 'the runner got the call');
-  return seen!.url;
+  return seen.url;
 }
 
 gateway('without it the URL carries the client\'s Host (unchanged behaviour)', async () => {

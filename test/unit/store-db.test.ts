@@ -117,7 +117,7 @@ test('sql-errors: a write blocked by another connection\'s lock is "unavailable"
     const err = await other.execute("INSERT INTO apps (name, created_at, updated_at) VALUES ('blocked', 0, 0)").catch((e: unknown) => e);
     await tx.rollback();
     assert.ok(err instanceof Error, 'the blocked write failed');
-    assert.ok(isUnavailable(err), String((err as Error).message));
+    assert.ok(isUnavailable(err), String((err).message));
   } finally {
     other.close();
     s.close();

@@ -127,7 +127,7 @@ test('the database refuses a route whose app does not exist (foreign key on)', a
     .execute({ sql: `INSERT INTO routes (app_name, path, image, memory, type, format, max_concurrency, timeout, idle_timeout, created_at, updated_at) VALUES ('ghost', '/x', 'i', 128, 'sync', 'default', 0, 30, 30, 0, 0)` })
     .then(() => undefined, (e: unknown) => e as Error);
   assert.ok(err, 'orphan route inserted');
-  assert.match(String(err!.message), /FOREIGN KEY/i);
+  assert.match(String(err.message), /FOREIGN KEY/i);
 });
 
 test.run();

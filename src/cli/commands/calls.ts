@@ -29,7 +29,7 @@ export async function calls(argv: string[]): Promise<void> {
       if (limit !== undefined) q.set('per_page', String(limit));
       const cursor = str(p.values, 'cursor');
       if (cursor) q.set('cursor', cursor);
-      const r = await admin<{ calls: Call[]; next_cursor?: string | null }>('GET', `/v1/apps/${enc(app!)}/calls${q.size ? `?${q}` : ''}`, undefined, 'list the apps with `podfn apps list`');
+      const r = await admin<{ calls: Call[]; next_cursor?: string | null }>('GET', `/v1/apps/${enc(app!)}/calls${q.size ? `?${q.toString()}` : ''}`, undefined, 'list the apps with `podfn apps list`');
       emit(out, { calls: r.calls, next_cursor: r.next_cursor ?? null }, () => {
         table(['id', 'route', 'status', 'created'], r.calls.map((c) => [c.id, c.path ?? '', c.status, c.created_at ?? '']), `no calls in app ${app}`);
         if (r.next_cursor) process.stdout.write(`more: podfn calls list ${app} --cursor ${r.next_cursor}\n`);

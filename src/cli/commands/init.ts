@@ -11,7 +11,8 @@ import { template } from '../templates.ts';
 
 const FDK_DIR = fileURLToPath(new URL('../../../fdk/node/', import.meta.url));
 
-export async function init(argv: string[]): Promise<void> {
+/** Synchronous work (files only); returns a promise to fit the command table, which awaits it in a try. */
+export function init(argv: string[]): Promise<void> {
   const p = parse(argv, {
     runtime: { type: 'string', short: 'r' },
     format: { type: 'string', short: 'f' },
@@ -55,4 +56,5 @@ export async function init(argv: string[]): Promise<void> {
     line(`created ${func.runtime} function ${func.name} (format ${func.format}) in ${dir}: ${written.join(', ')}`);
     line(`next: cd ${path.relative(process.cwd(), dir) || '.'} && podfn deploy --app <app>`);
   });
+  return Promise.resolve();
 }
