@@ -44,7 +44,7 @@ export function buildApp(deps: HttpDeps): Hono {
   if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': CONTENT_TYPE }));
 
   app.route('/', systemApi(deps));
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps.limits)));
   app.route('/v1/apps', appsApi(deps));
   app.route('/v1/apps', routesApi(deps));
   app.route('/v1/routes', allRoutesApi(deps));

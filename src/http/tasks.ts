@@ -8,12 +8,13 @@
 // Also GET /v1/queue: queue depth and worker state.
 import { Hono, type Context } from 'hono';
 import { readJson } from './body.ts';
-import { ApiError, badRequest } from '../models/errors.ts';
-import { asObject } from '../models/app.ts';
+import { ApiError } from '../models/errors.ts';
+import { parseOr400 } from '../models/schemas/kit.ts';
+import { taskReportBody, tasksN } from '../models/schemas/queue.ts';
 import type { TaskBroker, TaskReport } from '../queue/tasks.ts';
 import type { QueueStats } from '../queue/index.ts';
 
-export const TASKS_N_MAX = 100;
+export { TASKS_N_MAX } from '../models/schemas/queue.ts';
 
 export interface TasksApiDeps {
   tasks: Pick<TaskBroker, 'reserve' | 'ack'>;
@@ -22,57 +23,23 @@ export interface TasksApiDeps {
   stats?: () => Promise<QueueStats>;
 }
 
-const REPORT_STATUSES = ['success', 'error', 'timeout', 'cancelled'] as const;
-const REASONS = ['timeout', 'killed', 'bad_exit', 'client_request'] as const;
-
-function optString(o: Record<string, unknown>, key: string): string | undefined {
-  const v = o[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw badRequest(`Invalid task ${key}: must be a string`);
-  return v;
-}
-
-/** The task a consumer sends back: the handed-out JSON, possibly with its outcome filled in. */
+/** The task a consumer sends back (see taskReportBody), as the broker takes it. */
 export function parseTaskReport(body: unknown): TaskReport {
-  const outer = asObject(body);
-  const task = asObject(outer?.task) ?? outer;
-  if (!task) throw badRequest('Missing task');
-  const id = optString(task, 'id');
-  if (!id) throw badRequest('Missing task id');
-  const report: TaskReport = { id };
-  report.reservation = optString(task, 'reservation');
-  const status = optString(task, 'status');
-  if (status !== undefined && status !== 'running') {
-    if (!(REPORT_STATUSES as readonly string[]).includes(status)) throw badRequest(`Invalid task status: one of ${REPORT_STATUSES.join(', ')}`);
-    report.status = status as TaskReport['status'];
-  }
-  const reason = optString(task, 'reason');
-  if (reason !== undefined) {
-    if (!(REASONS as readonly string[]).includes(reason)) throw badRequest(`Invalid task reason: one of ${REASONS.join(', ')}`);
-    report.reason = reason as TaskReport['reason'];
-  }
-  report.error = optString(task, 'error');
-  report.log = optString(task, 'log');
-  const code = task.status_code;
-  if (code !== undefined && code !== null) {
-    if (!Number.isInteger(code) || (code as number) < 100 || (code as number) > 599) throw badRequest('Invalid task status_code: an integer from 100 to 599');
-    report.status_code = code as number;
-  }
+  const t = parseOr400(taskReportBody, body);
+  const report: TaskReport = { id: t.id, reservation: t.reservation };
+  if (t.status !== undefined) report.status = t.status;
+  if (t.reason !== undefined) report.reason = t.reason;
+  report.error = t.error;
+  report.log = t.log;
+  if (t.status_code !== undefined) report.status_code = t.status_code;
   return report;
-}
-
-function parseN(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = /^\d{1,4}$/.test(v) ? Number(v) : NaN;
-  if (!(n >= 1 && n <= TASKS_N_MAX)) throw badRequest(`Invalid n: an integer from 1 to ${TASKS_N_MAX}`);
-  return n;
 }
 
 export function tasksApi(deps: TasksApiDeps) {
   const api = new Hono();
 
   const reserve = async (c: Context) => {
-    const n = parseN(c.req.query('n'));
+    const n = parseOr400(tasksN, c.req.query('n'));
     const tasks = await deps.tasks.reserve(n ?? 1);
     if (n === undefined) return c.json(tasks[0] ?? null, 202);
     return c.json({ tasks }, 202);

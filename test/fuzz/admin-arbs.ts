@@ -2,10 +2,14 @@
 // spellings, and hostile ones), config, headers, route fields and whole request bodies: mostly valid
 // values with hostile ones mixed in (wrong types, nulls, huge/negative/float numbers, special number
 // tokens, deep nesting, unicode, NUL/control chars, CRLF, `..`, `//`, `%2e%2e`, very long strings,
-// `__proto__` keys, non-JSON bytes, empty bodies, wrong content types).
+// `__proto__` keys, non-JSON bytes, empty bodies, wrong content types). Boundaries (lengths, counts,
+// enums, limits) come from the API's schemas (src/models/schemas), so they move with the contract.
 import fc from 'fast-check';
 import { ownObject } from './fuzz-kit.ts';
-import { appFromSegment, pathFromTail } from './admin-spec.ts';
+import { appFromSegment, pathFromTail, LIMITS } from './admin-spec.ts';
+import { APP_NAME_MAX } from '../../src/models/schemas/app.ts';
+import { ROUTE_PATH_MAX, IMAGE_MAX, JWT_KEY_MAX, JWT_KEY_MIN_BYTES, ROUTE_TYPES, ROUTE_FORMATS } from '../../src/models/schemas/route.ts';
+import { CONFIG_MAX_KEYS, CONFIG_KEY_MAX, CONFIG_VALUE_MAX, HEADER_NAME_MAX, RESERVED_HEADERS } from '../../src/models/schemas/maps.ts';
 
 /** A JSON token written as is into the body text (numbers JSON.stringify cannot produce, deep nesting). */
 export class RawTok {
@@ -27,7 +31,7 @@ const nestArr = (n: number) => new RawTok('['.repeat(n) + ']'.repeat(n));
 
 /** Mostly `valid`, sometimes `hostile`. */
 const mostlyValid = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>, ratio = 10) =>
-  fc.oneof({ arbitrary: valid as fc.Arbitrary<T | U>, weight: ratio }, { arbitrary: hostile as fc.Arbitrary<T | U>, weight: 1 });
+  fc.oneof({ arbitrary: valid, weight: ratio }, { arbitrary: hostile, weight: 1 });
 
 /** Values of every JSON type that are wrong almost everywhere. */
 export const wrongType = fc.oneof(
@@ -38,11 +42,11 @@ export const wrongType = fc.oneof(
 
 // ---------- app names ----------
 
-export const APP_NAMES = ['a', 'b', 'App-1', 'x_y', 'Z'.repeat(30)] as const;
+export const APP_NAMES = ['a', 'b', 'App-1', 'x_y', 'Z'.repeat(APP_NAME_MAX)] as const;
 export const validAppName = fc.oneof({ arbitrary: fc.constantFrom('a', 'b'), weight: 3 }, { arbitrary: fc.constantFrom(...APP_NAMES), weight: 2 });
 
 const hostileNameString = fc.oneof(
-  fc.constantFrom('', 'a'.repeat(31), 'é', 'a.b', 'a b', '..', '.', 'a/b', 'a\u0000b', 'a\nb', 'a\r\n', '%2e%2e', 'a%2Fb', ' a', 'x'.repeat(5000), 'ａ', '\ud800', 'a\u200bb'),
+  fc.constantFrom('', 'a'.repeat(APP_NAME_MAX + 1), 'é', 'a.b', 'a b', '..', '.', 'a/b', 'a\u0000b', 'a\nb', 'a\r\n', '%2e%2e', 'a%2Fb', ' a', 'x'.repeat(5000), 'ａ', '\ud800', 'a\u200bb'),
   fc.string({ maxLength: 40 }),
 );
 export const appNameValue = mostlyValid(validAppName, fc.oneof(hostileNameString, wrongType), 6);
@@ -60,7 +64,7 @@ export const appSeg: fc.Arbitrary<Seg> = fc.oneof(
   { arbitrary: validAppName.map((n) => seg(pctAll(n))), weight: 1 },
   {
     arbitrary: fc.oneof(
-      fc.constantFrom('%2e%2e', '..', '.', '%2E', 'a%2Fb', 'a%00b', '%zz', '%', 'caf%C3%A9', 'a%20b', 'a.b', 'x'.repeat(31), 'x'.repeat(3000), '%F0%9F%98%80', 'a%0D%0Ab', 'a;b', "a'b", '%ED%A0%80', '-', '_'),
+      fc.constantFrom('%2e%2e', '..', '.', '%2E', 'a%2Fb', 'a%00b', '%zz', '%', 'caf%C3%A9', 'a%20b', 'a.b', 'x'.repeat(APP_NAME_MAX + 1), 'x'.repeat(3000), '%F0%9F%98%80', 'a%0D%0Ab', 'a;b', "a'b", '%ED%A0%80', '-', '_'),
       hostileNameString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, ''))),
     ).map(seg),
     weight: 2,
@@ -69,7 +73,7 @@ export const appSeg: fc.Arbitrary<Seg> = fc.oneof(
 
 // ---------- route paths ----------
 
-export const PATHS = ['/', '/a', '/a/b', '/hello/world', '/é/日本', '/x-y_z.~!$&\'()*+,;=@', '/' + 'p'.repeat(255), '/😀', '/a.b/..c/...', '/A/b/C'] as const;
+export const PATHS = ['/', '/a', '/a/b', '/hello/world', '/é/日本', '/x-y_z.~!$&\'()*+,;=@', '/' + 'p'.repeat(ROUTE_PATH_MAX - 1), '/😀', '/a.b/..c/...', '/A/b/C'] as const;
 const segChar = fc.constantFrom(...'abcXYZ019-_.~!$&\'()*+,;=@éü日😀"<>[]^`{|}'.split(/(?:)/u));
 const pathSegment = fc
   .array(segChar, { minLength: 1, maxLength: 8 })
@@ -84,8 +88,8 @@ export const validPath = fc.oneof(
 
 const HOSTILE_PATHS = [
   'a', 'a/b', '//a', '/a//b', '/a/../b', '/a/./b', '/..', '/.', '/a/..', '/a:b', '/:id', '/a?b', '/a#b', '/a%2Fb', '/%2e%2e', '/a b', '/a\tb',
-  '/a\u0000b', '/a\r\nb', '/a\nInjected: 1', '/a\\b', '/a\u0085b', '/a\u009fb', '/a\u00a0b', '/a\u2028b', '/\ud800', '/a\udfffb', '/' + 'p'.repeat(256),
-  '/' + 'p'.repeat(255) + '/', '/a/',
+  '/a\u0000b', '/a\r\nb', '/a\nInjected: 1', '/a\\b', '/a\u0085b', '/a\u009fb', '/a\u00a0b', '/a\u2028b', '/\ud800', '/a\udfffb', '/' + 'p'.repeat(ROUTE_PATH_MAX),
+  '/' + 'p'.repeat(ROUTE_PATH_MAX - 1) + '/', '/a/',
 ];
 export const pathValue = mostlyValid(
   validPath,
@@ -135,9 +139,9 @@ function fieldArbs(hostile: boolean) {
   const mostly = <T, U>(valid: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, ratio = 10): fc.Arbitrary<T | U> => (hostile ? mostlyValid(valid, bad, ratio) : valid);
 
   const configKey = mostly(
-    fc.constantFrom('A', 'B', 'C', 'db-url', '_k', 'K'.repeat(128), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'PODFN_X', 'MY_PATH', 'FNX'),
+    fc.constantFrom('A', 'B', 'C', 'db-url', '_k', 'K'.repeat(CONFIG_KEY_MAX), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'PODFN_X', 'MY_PATH', 'FNX'),
     fc.oneof(
-      fc.constantFrom('', '1A', 'A=B', 'a b', 'K'.repeat(129), 'é', 'a\u0000', 'a\r\nb', '-a', '.a', '$A'),
+      fc.constantFrom('', '1A', 'A=B', 'a b', 'K'.repeat(CONFIG_KEY_MAX + 1), 'é', 'a\u0000', 'a\r\nb', '-a', '.a', '$A'),
       // well-formed keys that cannot be set: no env name, the same variable as a valid key, podfn's or the loader's names
       fc.constantFrom('x.y', 'a', 'DB_URL', 'Db-Url', 'PATH', 'ld-preload', 'LD_LIBRARY_PATH', 'FN_X', 'fn-format', 'header-x', 'PARAM_ID', 'APP_NAME', 'method', 'TASK_ID'),
       fc.string({ maxLength: 10 }),
@@ -146,10 +150,10 @@ function fieldArbs(hostile: boolean) {
   );
   const configVal = mostly(
     fc.oneof(
-      fc.constantFrom('', '', 'v', '1', 'x'.repeat(4096), 'é'.repeat(2048), '日本語', '\t', 'a\r\nb', 'line1\nline2', '$(rm -rf /)', '"quoted"', '😀', '\ud800'),
+      fc.constantFrom('', '', 'v', '1', 'x'.repeat(CONFIG_VALUE_MAX), 'é'.repeat(CONFIG_VALUE_MAX / 2), '日本語', '\t', 'a\r\nb', 'line1\nline2', '$(rm -rf /)', '"quoted"', '😀', '\ud800'),
       fc.string({ maxLength: 20, unit: 'grapheme' }),
     ),
-    fc.oneof(fc.constantFrom<unknown>('x'.repeat(4097), 'é'.repeat(2049), 'a\u0000b', '\u0000', null), wrongType),
+    fc.oneof(fc.constantFrom<unknown>('x'.repeat(CONFIG_VALUE_MAX + 1), 'é'.repeat(CONFIG_VALUE_MAX / 2 + 1), 'a\u0000b', '\u0000', null), wrongType),
     12,
   );
   const manyKeys = (n: number, prefix: string) => ownObject(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v'] as const));
@@ -157,20 +161,23 @@ function fieldArbs(hostile: boolean) {
   const configValue = mostly(
     fc.oneof(
       { arbitrary: fc.array(fc.tuple(configKey, configVal), { maxLength: 4 }).map((es) => ownObject(es)), weight: 10 },
-      { arbitrary: fc.constantFrom(50, 99, 100, 101).chain((n) => fc.constantFrom('K', 'L').map((p) => manyKeys(n, p))), weight: 1 },
+      { arbitrary: fc.constantFrom(50, CONFIG_MAX_KEYS - 1, CONFIG_MAX_KEYS, CONFIG_MAX_KEYS + 1).chain((n) => fc.constantFrom('K', 'L').map((p) => manyKeys(n, p))), weight: 1 },
     ),
     fc.oneof(fc.constantFrom<unknown>('x', ['x'], null), wrongType),
     10,
   );
 
   const headerName = mostly(
-    fc.constantFrom('X-A', 'x-a', 'X-B', 'Content-Type', 'Set-Cookie', 'Cache-Control', '__proto__', 'X'.repeat(256), "!#$%&'*+.^_`|~"),
-    fc.constantFrom('', 'X A', 'X:A', 'é', 'X'.repeat(257), 'a\r\nb', 'X\u0000', 'Content-Length', 'Transfer-Encoding', 'Connection', 'Fn-Call-Id', 'Keep-Alive', 'Upgrade', 'TE', 'Trailer'),
+    fc.constantFrom('X-A', 'x-a', 'X-B', 'Content-Type', 'Set-Cookie', 'Cache-Control', '__proto__', 'X'.repeat(HEADER_NAME_MAX), "!#$%&'*+.^_`|~"),
+    fc.oneof(
+      fc.constantFrom('', 'X A', 'X:A', 'é', 'X'.repeat(HEADER_NAME_MAX + 1), 'a\r\nb', 'X\u0000', 'Content-Length', 'Transfer-Encoding', 'Fn-Call-Id', 'TE'),
+      fc.constantFrom(...RESERVED_HEADERS),
+    ),
     6,
   );
   const headerString = mostly(
-    fc.constantFrom('v', 'w', '', 'text/plain', 'é', '\tx', 'a, b', 'x'.repeat(4096)),
-    fc.constantFrom('a\r\nInjected: 1', 'a\nb', 'a\rb', '\u0000', '€', '\u0001', '\u007f', '😀', 'x'.repeat(4097), '\ud800'),
+    fc.constantFrom('v', 'w', '', 'text/plain', 'é', '\tx', 'a, b', 'x'.repeat(CONFIG_VALUE_MAX)),
+    fc.constantFrom('a\r\nInjected: 1', 'a\nb', 'a\rb', '\u0000', '€', '\u0001', '\u007f', '😀', 'x'.repeat(CONFIG_VALUE_MAX + 1), '\ud800'),
     8,
   );
   const headerVal = mostly(fc.oneof(headerString, fc.array(headerString, { maxLength: 3 })), fc.oneof(fc.constantFrom<unknown>(null, [5], {}, 5, [null]), wrongType), 10);
@@ -190,14 +197,17 @@ function fieldArbs(hostile: boolean) {
     );
 
   const image = mostly(
-    fc.constantFrom('img', 'img:1', 'localhost/podfn-test/echo:latest', 'a'.repeat(512), 'reg.io:5000/ns/img@sha256:abc', 'Img_2'),
-    fc.oneof(fc.constantFrom<unknown>('', null, 'a'.repeat(513), '-img', 'img name', 'img\n', 'é', '/img', 'img\u0000'), wrongType),
+    fc.constantFrom('img', 'img:1', 'localhost/podfn-test/echo:latest', 'a'.repeat(IMAGE_MAX), 'reg.io:5000/ns/img@sha256:abc', 'Img_2'),
+    fc.oneof(fc.constantFrom<unknown>('', null, 'a'.repeat(IMAGE_MAX + 1), '-img', 'img name', 'img\n', 'é', '/img', 'img\u0000'), wrongType),
     8,
   );
 
   const jwtKey = mostly(
-    fc.constantFrom('s'.repeat(32), '', 'k'.repeat(512), 'é€😀 spaces ok, long enough', 'é'.repeat(16)),
-    fc.oneof(fc.constantFrom<unknown>('k'.repeat(513), 'a\nb', 'a\u0000', '\u007f', null, 'secret', 'k'.repeat(31), 'é'.repeat(15) + 'x'), wrongType),
+    fc.constantFrom('s'.repeat(JWT_KEY_MIN_BYTES), '', 'k'.repeat(JWT_KEY_MAX), 'é€😀 spaces ok, long enough', 'é'.repeat(JWT_KEY_MIN_BYTES / 2)),
+    fc.oneof(
+      fc.constantFrom<unknown>('k'.repeat(JWT_KEY_MAX + 1), 'a\nb', 'a\u0000', '\u007f', null, 'secret', 'k'.repeat(JWT_KEY_MIN_BYTES - 1), 'é'.repeat(JWT_KEY_MIN_BYTES / 2 - 1) + 'x'),
+      wrongType,
+    ),
     6,
   );
 
@@ -206,12 +216,12 @@ function fieldArbs(hostile: boolean) {
     {
       path: hostile ? pathValue : validPath,
       image,
-      memory: intValue(8192),
-      type: mostly(fc.constantFrom('sync', 'async', ''), fc.oneof(fc.constantFrom<unknown>('SYNC', 'hot', null), wrongType), 8),
-      format: mostly(fc.constantFrom('default', 'http', 'json', ''), fc.oneof(fc.constantFrom<unknown>('HTTP', 'hot', 'cloudevent', null), wrongType), 8),
-      max_concurrency: intValue(10_000),
-      timeout: intValue(3600),
-      idle_timeout: intValue(3600),
+      memory: intValue(LIMITS.memory),
+      type: mostly(fc.constantFrom('', ...ROUTE_TYPES), fc.oneof(fc.constantFrom<unknown>('SYNC', 'hot', null), wrongType), 8),
+      format: mostly(fc.constantFrom('', ...ROUTE_FORMATS), fc.oneof(fc.constantFrom<unknown>('HTTP', 'hot', 'cloudevent', null), wrongType), 8),
+      max_concurrency: intValue(LIMITS.maxConcurrency),
+      timeout: intValue(LIMITS.timeout),
+      idle_timeout: intValue(LIMITS.idleTimeout),
       headers: headersValue,
       config: configValue,
       jwt_key: jwtKey,

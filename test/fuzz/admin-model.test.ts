@@ -1,6 +1,6 @@
 // Property-based, model-based fuzzing of the admin API (issue 5, item 7). fast-check generates
 // sequences of app and route operations (create/get/list/patch/put/delete, plus junk requests), most
-// of them valid, many hostile. A model (admin-spec.ts, written from the README and behaviour.md) says
+// of them valid, many hostile. A model (admin-spec.ts: the API's schemas plus the README's behaviour) says
 // what each request must answer and how the stored data changes; after every command the answer is
 // compared with the model, and the whole store (GET /v1/apps, /v1/routes, /v1/apps/{app}/routes) is
 // compared with it periodically and at the end of each run. Everywhere: no 5xx, every 4xx is a JSON
@@ -12,7 +12,7 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { request, type Res } from '../helpers/http.ts';
 import { canon, checkAnswer, checkErrorBody, checkProperty, short, unhandledErrors } from './fuzz-kit.ts';
 import {
-  Refused, parseBody, newAppBody, appUpdateBody, mergeConfig, routeBody, newRoute, patchRoute, appJson, routeJson,
+  Refused, parseBody, newAppBody, appUpdateBody, mergeConfig, routeBody, newRoute, patchRoute, appJson, routeJson, LIMITS,
   type Model, type Refusal, type MRoute,
 } from './admin-spec.ts';
 import { appSeg, pathRef, routeFields, appFields, bodyOf, junkBytes, validPath, pathRefOf, spellings, segOf, DELETE, type Seg, type PathRef, type BodySpec } from './admin-arbs.ts';
@@ -47,7 +47,7 @@ function expectRefused(res: Res, refusals: Refusal[], ctx: string): void {
   const anyOk = refusals.some((r) => r.status === 0);
   const statuses = refusals.map((r) => r.status);
   assert.ok(res.status >= 400 && res.status < 500, `refused with a 4xx: ${ctx} -> ${res.status} ${short(res.text, 300)}`);
-  if (!anyOk) assert.ok(statuses.includes(res.status), `status in [${statuses}]: ${ctx} -> ${res.status} ${short(res.text, 300)}`);
+  if (!anyOk) assert.ok(statuses.includes(res.status), `status in [${statuses.join(', ')}]: ${ctx} -> ${res.status} ${short(res.text, 300)}`);
   const msg = checkErrorBody(res, ctx);
   if (refusals.length === 1 && refusals[0]!.message) assert.is(msg, refusals[0]!.message, `message: ${ctx}`);
 }
@@ -385,8 +385,8 @@ class Junk implements Cmd {
 
 // ---------- arbitraries of commands ----------
 
-const appBody = bodyOf('app', appFields as fc.Arbitrary<Record<string, unknown>>);
-const routeBodyArb = bodyOf('route', routeFields as fc.Arbitrary<Record<string, unknown>>);
+const appBody = bodyOf('app', appFields);
+const routeBodyArb = bodyOf('route', routeFields);
 const bodyPath = fc.constantFrom<BodyPath>('keep', 'absent', 'absent', 'same', 'same', 'same-slash');
 const target: fc.Arbitrary<Target> = fc.oneof(
   fc.tuple(appSeg, pathRef).map(([seg, ref]) => ({ seg, ref })),
@@ -437,7 +437,9 @@ const test = suite('fuzz: admin API against a model');
 let srv: TestServer;
 
 test.before(async () => {
-  srv = await startServer({ env: { PODFN_MAX_MEMORY_MB: '8192', PODFN_MAX_TIMEOUT: '3600', PODFN_MAX_IDLE_TIMEOUT: '3600', PODFN_ADMIN_BODY_LIMIT: String(1024 * 1024) } });
+  srv = await startServer({
+    env: { PODFN_MAX_MEMORY_MB: String(LIMITS.memory), PODFN_MAX_TIMEOUT: String(LIMITS.timeout), PODFN_MAX_IDLE_TIMEOUT: String(LIMITS.idleTimeout), PODFN_ADMIN_BODY_LIMIT: String(1024 * 1024) },
+  });
 });
 test.after(async () => {
   await srv?.stop();
@@ -445,12 +447,12 @@ test.after(async () => {
 
 /** Empties the store through the API (every run starts from nothing). */
 async function reset(real: Real): Promise<void> {
-  const routes = JSON.parse((await send(real, 'GET', '/v1/routes')).text).routes as { app_name: string; path: string }[];
+  const { routes } = JSON.parse((await send(real, 'GET', '/v1/routes')).text) as { routes: { app_name: string; path: string }[] };
   for (const r of routes) {
     const res = await send(real, 'DELETE', `/v1/apps/${r.app_name}/routes/${encodeURIComponent(r.path)}`);
     assert.is(res.status, 200, `reset: delete route ${r.app_name} ${r.path}: ${res.text}`);
   }
-  const apps = JSON.parse((await send(real, 'GET', '/v1/apps')).text).apps as { name: string }[];
+  const { apps } = JSON.parse((await send(real, 'GET', '/v1/apps')).text) as { apps: { name: string }[] };
   for (const a of apps) assert.is((await send(real, 'DELETE', `/v1/apps/${a.name}`)).status, 200, `reset: delete app ${a.name}`);
 }
 

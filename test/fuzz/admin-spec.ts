@@ -1,10 +1,20 @@
-// The admin API's rules as an executable specification for the model-based fuzz test, written from
-// README.md ("Admin API", the route field table) and shared/seed/behaviour.md, not imported from src/:
-// what a body or URL means, which requests are refused (400/404/409), defaults, and the update merges.
+// The admin API's rules as an executable specification for the model-based fuzz test: what a body or
+// URL means, which requests are refused (400/404/409), defaults, and the update merges.
+// What a body may contain is not restated here: bodies are judged by the zod schemas the server
+// validates with (src/models/schemas: the API contract, written once), so a refusal's message is
+// predicted exactly. What this file adds is the behaviour around them, written from README.md
+// ("Admin API", the route field table) and shared/seed/behaviour.md: URL forms, defaults, the merges
+// (config "" removes, a header replaces a header), the JSON answers.
 // Works on the JSON value the server parses (JSON.parse of the UTF-8 decoded body), so special number
 // tokens, invalid UTF-8 and odd keys mean the same thing here as there.
+import type { z } from 'zod';
+import { appName as appNameSchema, newAppBody as newAppSchema, appUpdateName, appUpdateBody as appUpdateSchema } from '../../src/models/schemas/app.ts';
+import { routePath as routePathSchema, routeBody as routeBodySchema, MAX_CONCURRENCY_MAX, DEFAULTS } from '../../src/models/schemas/route.ts';
+import { CONFIG_MAX_KEYS } from '../../src/models/schemas/maps.ts';
+import { envName } from '../../src/runner/call-env.ts';
 
-export const LIMITS = { memory: 8192, maxConcurrency: 10_000, timeout: 3600, idleTimeout: 3600 } as const;
+/** The server's limits in the fuzz suite (its PODFN_MAX_* environment); max_concurrency's is the schema's own. */
+export const LIMITS = { memory: 8192, maxConcurrency: MAX_CONCURRENCY_MAX, timeout: 3600, idleTimeout: 3600 } as const;
 
 export interface MRoute {
   app_name: string;
@@ -40,15 +50,16 @@ export class Refused {
 }
 const bad = (message?: string) => new Refused({ status: 400, message });
 
-export const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
-const absent = (v: unknown) => v === undefined || v === null;
-const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8');
+/** The value a schema parses `v` to, or the refusal carrying the schema's first message (the server's answer). */
+function judge<S extends z.ZodType>(schema: S, v: unknown): z.output<S> | Refused {
+  const res = schema.safeParse(v);
+  return res.success ? res.data : bad(res.error.issues[0]?.message);
+}
 
 // ---------- bodies ----------
 
 /** The server's view of a body: UTF-8 decoded, JSON parsed; empty or unparsable is 400 Invalid JSON. */
-export function parseBody(bytes: Buffer): unknown | Refused {
+export function parseBody(bytes: Buffer): unknown /* or Refused */ {
   if (bytes.length === 0) return bad('Invalid JSON');
   try {
     return JSON.parse(bytes.toString('utf8'));
@@ -59,14 +70,8 @@ export function parseBody(bytes: Buffer): unknown | Refused {
 
 // ---------- names, paths ----------
 
-const APP_NAME = /^[A-Za-z0-9_-]+$/;
-
 export function appName(v: unknown): string | Refused {
-  if (v === undefined || v === null || v === '') return bad('Missing app name');
-  if (typeof v !== 'string') return bad('Invalid app name');
-  if (utf8Len(v) > 30) return bad('App name must be 30 characters or less');
-  if (!APP_NAME.test(v)) return bad('Invalid app name');
-  return v;
+  return judge(appNameSchema, v);
 }
 
 /** A URL segment naming an app: the name it addresses, or undefined when the URL must be refused (4xx). */
@@ -82,25 +87,9 @@ export function appFromSegment(raw: string): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** True when a code point is a lone UTF-16 surrogate (cannot be stored or sent as UTF-8). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * README: absolute; no `..`/`.` segments, `//`, `:`, `?`, `#`, `%`, spaces or control characters
- * (C0 and C1), at most 256 characters; stored without a trailing slash. Also `\` (refused by podfn
- * with the same message as `%`) and text that is not well-formed Unicode (lone surrogates).
- */
+/** A route path as a body gives it: absent when null or "", else the schema's rule (stored without a trailing slash). */
 export function routePath(p: unknown): string | Refused | undefined {
-  if (p === undefined || p === null || p === '') return undefined;
-  if (typeof p !== 'string' || !p.startsWith('/')) return bad('Invalid Path format');
-  if (p.length > 256) return bad();
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(p) || LONE_SURROGATE.test(p)) return bad();
-  if (p.includes(':')) return bad('Dynamic URL is not allowed');
-  if (/[?#%\\\s]/.test(p)) return bad();
-  if (p.includes('//')) return bad();
-  if (p.split('/').some((s) => s === '.' || s === '..')) return bad();
-  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+  return p === undefined || p === null || p === '' ? undefined : judge(routePathSchema, p);
 }
 
 /** The route addressed by the URL tail after `/routes/`: percent-decoded, `//` collapsed, validated. */
@@ -127,40 +116,9 @@ export function pathFromTail(raw: string): string | undefined {
 
 // ---------- config and headers ----------
 
-const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-
-/** README: a config key becomes an env var, upper-cased with `-` turned into `_`; null when that is no valid name. */
-const envName = (k: string): string | null => {
-  const n = k.toUpperCase().replace(/-/g, '_');
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : null;
-};
-const PODFN_NAMES = new Set(['APP_NAME', 'ROUTE', 'FORMAT', 'MEMORY_MB', 'METHOD', 'REQUEST_URL', 'CALL_ID', 'TASK_ID']);
-/** README: a key being set must give a valid name that is not podfn's own, PATH or LD_*. */
-const settable = (k: string): boolean => {
-  const n = envName(k);
-  return n !== null && !PODFN_NAMES.has(n) && !/^(FN_|HEADER_|PARAM_|LD_)/.test(n) && n !== 'PATH';
-};
-/** Two keys being set (or one set and one kept) giving the same variable. */
+/** README: a key set to a value becomes an env var; two keys of one map may not give the same one. */
 const collides = (keys: string[], setting: string): boolean => keys.some((o) => o !== setting && envName(o) === envName(setting));
-
-/**
- * Config map entries (in body order), "" kept as a removal marker; refused per README's caps, and (for
- * keys given a value) per the env-name rules: removal markers of any well-formed key are accepted.
- */
-export function configEntries(v: unknown): [string, string][] | Refused | undefined {
-  if (absent(v)) return undefined;
-  if (!isObj(v)) return bad();
-  const entries = Object.keys(v).map((k) => [k, own(v, k)] as const);
-  if (entries.length > 100) return bad();
-  for (const [k, val] of entries) {
-    if (k.length > 128 || !CONFIG_KEY.test(k)) return bad();
-    if (typeof val !== 'string' || utf8Len(val) > 4096 || val.includes('\0')) return bad();
-    if (val !== '' && !settable(k)) return bad();
-  }
-  const set = entries.filter(([, val]) => val !== '').map(([k]) => k);
-  if (set.some((k) => collides(set, k))) return bad();
-  return entries as [string, string][];
-}
+const entriesOf = <V>(m: Record<string, V> | undefined): [string, V][] | undefined => (m === undefined ? undefined : Object.entries(m));
 
 /** Set, "" removes; then no key set here may give the same variable as another key of the result. */
 export function mergeConfig(old: Map<string, string>, entries: [string, string][]): Map<string, string> | Refused {
@@ -169,38 +127,9 @@ export function mergeConfig(old: Map<string, string>, entries: [string, string][
     if (v === '') out.delete(k);
     else out.set(k, v);
   }
-  if (out.size > 100) return bad();
+  if (out.size > CONFIG_MAX_KEYS) return bad();
   const keys = [...out.keys()];
   return entries.some(([k, v]) => v !== '' && collides(keys, k)) ? bad() : out;
-}
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Header names the gateway itself sets or that define the message framing: a route cannot set them. */
-const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection', 'fn-call-id']);
-
-/**
- * Route headers, `{"X":["v"]}` or `{"X":"v"}`; [] or "" is a removal marker. A value must be a valid
- * HTTP field value (tab, visible ASCII, obs-text up to U+00FF: what an HTTP/1.1 response can carry),
- * at most 4096 bytes; at most 100 names.
- */
-export function headerEntries(v: unknown): [string, string[]][] | Refused | undefined {
-  if (absent(v)) return undefined;
-  if (!isObj(v)) return bad();
-  const keys = Object.keys(v);
-  if (keys.length > 100) return bad();
-  const out: [string, string[]][] = [];
-  for (const name of keys) {
-    if (name.length > 256 || !TOKEN.test(name) || RESERVED_HEADERS.has(name.toLowerCase())) return bad();
-    const raw = own(v, name);
-    const values = typeof raw === 'string' ? (raw === '' ? [] : [raw]) : raw;
-    if (!Array.isArray(values) || values.some((x) => typeof x !== 'string')) return bad();
-    for (const val of values as string[]) {
-      // eslint-disable-next-line no-control-regex
-      if (/[^\t\u0020-\u007e\u0080-\u00ff]/.test(val) || utf8Len(val) > 4096) return bad();
-    }
-    out.push([name, values as string[]]);
-  }
-  return out;
 }
 
 export function mergeHeaders(old: Map<string, string[]>, entries: [string, string[]][]): Map<string, string[]> {
@@ -215,25 +144,20 @@ export function mergeHeaders(old: Map<string, string[]>, entries: [string, strin
 // ---------- apps ----------
 
 export function newAppBody(body: unknown): { name: string; config: Map<string, string> } | Refused {
-  if (!isObj(body) || absent(own(body, 'app'))) return bad('Missing new application');
-  const app = own(body, 'app');
-  if (!isObj(app)) return bad();
-  const name = appName(own(app, 'name'));
-  if (name instanceof Refused) return name;
-  const config = configEntries(own(app, 'config'));
-  if (config instanceof Refused) return config;
-  return { name, config: new Map((config ?? []).filter(([, v]) => v !== '')) };
+  const parsed = judge(newAppSchema, body);
+  if (parsed instanceof Refused) return parsed;
+  return { name: parsed.app.name, config: new Map(entriesOf(parsed.app.config)) };
 }
 
+/** Config entries of an update body ("" kept as removal marks); a name other than the URL's is refused before the config is judged. */
 export function appUpdateBody(body: unknown, urlName: string): [string, string][] | Refused {
-  if (!isObj(body) || absent(own(body, 'app'))) return bad('Missing new application');
-  const app = own(body, 'app');
-  if (!isObj(app)) return bad();
-  const name = own(app, 'name');
+  const head = judge(appUpdateName, body);
+  if (head instanceof Refused) return head;
+  const name = head.app.name;
   if (name !== undefined && name !== '' && name !== urlName) return bad('Could not update app - name is immutable');
-  const config = configEntries(own(app, 'config'));
-  if (config instanceof Refused) return config;
-  return config ?? [];
+  const parsed = judge(appUpdateSchema, body);
+  if (parsed instanceof Refused) return parsed;
+  return entriesOf(parsed.app.config) ?? [];
 }
 
 // ---------- routes ----------
@@ -252,65 +176,20 @@ export interface RoutePatch {
   jwt_key?: string;
 }
 
-function intField(v: unknown, max: number): number | Refused | undefined {
-  if (absent(v)) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) return bad();
-  return v;
-}
+const routeSchema = routeBodySchema({ maxMemoryMb: LIMITS.memory, maxTimeout: LIMITS.timeout, maxIdleTimeout: LIMITS.idleTimeout });
 
-const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
-
+/** A route body's fields: those given, with null (and "" where the seed said so) as not given. */
 export function routeBody(body: unknown): RoutePatch | Refused {
-  if (!isObj(body) || absent(own(body, 'route'))) return bad('Missing new route');
-  const r = own(body, 'route');
-  if (!isObj(r)) return bad();
-  const out: RoutePatch = {};
-  const path = routePath(own(r, 'path'));
-  if (path instanceof Refused) return path;
-  if (path !== undefined) out.path = path;
-  const image = own(r, 'image');
-  if (!absent(image) && image !== '') {
-    if (typeof image !== 'string' || image.length > 512 || !IMAGE.test(image)) return bad();
-    out.image = image;
-  }
-  for (const [field, max] of [
-    ['memory', LIMITS.memory],
-    ['max_concurrency', LIMITS.maxConcurrency],
-    ['timeout', LIMITS.timeout],
-    ['idle_timeout', LIMITS.idleTimeout],
-  ] as const) {
-    const n = intField(own(r, field), max);
-    if (n instanceof Refused) return n;
-    if (n !== undefined) out[field] = n;
-  }
-  const type = own(r, 'type');
-  if (!absent(type) && type !== '') {
-    if (type !== 'sync' && type !== 'async') return bad('Invalid route Type');
-    out.type = type;
-  }
-  const format = own(r, 'format');
-  if (!absent(format) && format !== '') {
-    if (format !== 'default' && format !== 'http' && format !== 'json') return bad('Invalid route Format');
-    out.format = format;
-  }
-  const headers = headerEntries(own(r, 'headers'));
-  if (headers instanceof Refused) return headers;
-  if (headers) out.headers = headers;
-  const config = configEntries(own(r, 'config'));
-  if (config instanceof Refused) return config;
-  if (config) out.config = config;
-  const jwt = own(r, 'jwt_key');
-  if (!absent(jwt)) {
-    // eslint-disable-next-line no-control-regex
-    if (typeof jwt !== 'string' || jwt.length > 512 || /[\u0000-\u001f\u007f]/.test(jwt)) return bad();
-    // README: an HS256 key of at least 32 bytes ("" removes the key)
-    if (jwt !== '' && utf8Len(jwt) < 32) return bad();
-    out.jwt_key = jwt;
-  }
+  const parsed = judge(routeSchema, body);
+  if (parsed instanceof Refused) return parsed;
+  const { headers, config, ...scalars } = parsed.route;
+  const out: RoutePatch = { headers: entriesOf(headers), config: entriesOf(config) };
+  Object.assign(out, scalars);
+  for (const k of Object.keys(out) as (keyof RoutePatch)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
-/** A new route (POST, or PUT creating): required path and image, the seed's defaults. */
+/** A new route (POST, or PUT creating): required path and image, the seed's defaults (the contract's DEFAULTS). */
 export function newRoute(appName: string, p: RoutePatch, urlPath?: string): MRoute | Refused {
   if (urlPath !== undefined && p.path !== undefined && p.path !== urlPath) return bad('Could not update route - path is immutable');
   const path = urlPath ?? p.path;
@@ -318,17 +197,17 @@ export function newRoute(appName: string, p: RoutePatch, urlPath?: string): MRou
   if (p.image === undefined) return bad('Missing route Image');
   const config = mergeConfig(new Map(), p.config ?? []);
   if (config instanceof Refused) return config;
-  const format = p.format ?? 'default';
+  const format = p.format ?? DEFAULTS.format;
   return {
     app_name: appName,
     path,
     image: p.image,
-    memory: p.memory || 128,
-    type: p.type ?? 'sync',
+    memory: p.memory || DEFAULTS.memory,
+    type: p.type ?? DEFAULTS.type,
     format,
     max_concurrency: p.max_concurrency ?? (format === 'http' ? 1 : 0),
-    timeout: p.timeout || 30,
-    idle_timeout: p.idle_timeout || 30,
+    timeout: p.timeout || DEFAULTS.timeout,
+    idle_timeout: p.idle_timeout || DEFAULTS.idleTimeout,
     config,
     headers: new Map((p.headers ?? []).filter(([, v]) => v.length > 0)),
     jwt: Boolean(p.jwt_key),
