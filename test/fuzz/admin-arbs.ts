@@ -46,7 +46,26 @@ export const APP_NAMES = ['a', 'b', 'App-1', 'x_y', 'Z'.repeat(APP_NAME_MAX)] as
 export const validAppName = fc.oneof({ arbitrary: fc.constantFrom('a', 'b'), weight: 3 }, { arbitrary: fc.constantFrom(...APP_NAMES), weight: 2 });
 
 const hostileNameString = fc.oneof(
-  fc.constantFrom('', 'a'.repeat(APP_NAME_MAX + 1), 'é', 'a.b', 'a b', '..', '.', 'a/b', 'a\u0000b', 'a\nb', 'a\r\n', '%2e%2e', 'a%2Fb', ' a', 'x'.repeat(5000), 'ａ', '\ud800', 'a\u200bb'),
+  fc.constantFrom(
+    '',
+    'a'.repeat(APP_NAME_MAX + 1),
+    'é',
+    'a.b',
+    'a b',
+    '..',
+    '.',
+    'a/b',
+    'a\u0000b',
+    'a\nb',
+    'a\r\n',
+    '%2e%2e',
+    'a%2Fb',
+    ' a',
+    'x'.repeat(5000),
+    'ａ',
+    '\ud800',
+    'a\u200bb',
+  ),
   fc.string({ maxLength: 40 }),
 );
 export const appNameValue = mostlyValid(validAppName, fc.oneof(hostileNameString, wrongType), 6);
@@ -63,17 +82,51 @@ export const appSeg: fc.Arbitrary<Seg> = fc.oneof(
   { arbitrary: validAppName.map(seg), weight: 12 },
   { arbitrary: validAppName.map((n) => seg(pctAll(n))), weight: 1 },
   {
-    arbitrary: fc.oneof(
-      fc.constantFrom('%2e%2e', '..', '.', '%2E', 'a%2Fb', 'a%00b', '%zz', '%', 'caf%C3%A9', 'a%20b', 'a.b', 'x'.repeat(APP_NAME_MAX + 1), 'x'.repeat(3000), '%F0%9F%98%80', 'a%0D%0Ab', 'a;b', "a'b", '%ED%A0%80', '-', '_'),
-      hostileNameString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, ''))),
-    ).map(seg),
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          '%2e%2e',
+          '..',
+          '.',
+          '%2E',
+          'a%2Fb',
+          'a%00b',
+          '%zz',
+          '%',
+          'caf%C3%A9',
+          'a%20b',
+          'a.b',
+          'x'.repeat(APP_NAME_MAX + 1),
+          'x'.repeat(3000),
+          '%F0%9F%98%80',
+          'a%0D%0Ab',
+          'a;b',
+          "a'b",
+          '%ED%A0%80',
+          '-',
+          '_',
+        ),
+        hostileNameString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, ''))),
+      )
+      .map(seg),
     weight: 2,
   },
 );
 
 // ---------- route paths ----------
 
-export const PATHS = ['/', '/a', '/a/b', '/hello/world', '/é/日本', '/x-y_z.~!$&\'()*+,;=@', '/' + 'p'.repeat(ROUTE_PATH_MAX - 1), '/😀', '/a.b/..c/...', '/A/b/C'] as const;
+export const PATHS = [
+  '/',
+  '/a',
+  '/a/b',
+  '/hello/world',
+  '/é/日本',
+  "/x-y_z.~!$&'()*+,;=@",
+  '/' + 'p'.repeat(ROUTE_PATH_MAX - 1),
+  '/😀',
+  '/a.b/..c/...',
+  '/A/b/C',
+] as const;
 const segChar = fc.constantFrom(...'abcXYZ019-_.~!$&\'()*+,;=@éü日😀"<>[]^`{|}'.split(/(?:)/u));
 const pathSegment = fc
   .array(segChar, { minLength: 1, maxLength: 8 })
@@ -87,13 +140,45 @@ export const validPath = fc.oneof(
 );
 
 const HOSTILE_PATHS = [
-  'a', 'a/b', '//a', '/a//b', '/a/../b', '/a/./b', '/..', '/.', '/a/..', '/a:b', '/:id', '/a?b', '/a#b', '/a%2Fb', '/%2e%2e', '/a b', '/a\tb',
-  '/a\u0000b', '/a\r\nb', '/a\nInjected: 1', '/a\\b', '/a\u0085b', '/a\u009fb', '/a\u00a0b', '/a\u2028b', '/\ud800', '/a\udfffb', '/' + 'p'.repeat(ROUTE_PATH_MAX),
-  '/' + 'p'.repeat(ROUTE_PATH_MAX - 1) + '/', '/a/',
+  'a',
+  'a/b',
+  '//a',
+  '/a//b',
+  '/a/../b',
+  '/a/./b',
+  '/..',
+  '/.',
+  '/a/..',
+  '/a:b',
+  '/:id',
+  '/a?b',
+  '/a#b',
+  '/a%2Fb',
+  '/%2e%2e',
+  '/a b',
+  '/a\tb',
+  '/a\u0000b',
+  '/a\r\nb',
+  '/a\nInjected: 1',
+  '/a\\b',
+  '/a\u0085b',
+  '/a\u009fb',
+  '/a\u00a0b',
+  '/a\u2028b',
+  '/\ud800',
+  '/a\udfffb',
+  '/' + 'p'.repeat(ROUTE_PATH_MAX),
+  '/' + 'p'.repeat(ROUTE_PATH_MAX - 1) + '/',
+  '/a/',
 ];
 export const pathValue = mostlyValid(
   validPath,
-  fc.oneof(fc.constantFrom<unknown>(...HOSTILE_PATHS), wrongType, fc.string({ maxLength: 30 }).map((s) => '/' + s), fc.string({ unit: 'binary', maxLength: 10 }).map((s) => '/' + s)),
+  fc.oneof(
+    fc.constantFrom<unknown>(...HOSTILE_PATHS),
+    wrongType,
+    fc.string({ maxLength: 30 }).map((s) => '/' + s),
+    fc.string({ unit: 'binary', maxLength: 10 }).map((s) => '/' + s),
+  ),
   10,
 );
 
@@ -120,8 +205,26 @@ export const pathRefOf = (p: string): fc.Arbitrary<PathRef> => fc.constantFrom(.
 export const segOf = (name: string, encoded: boolean): Seg => seg(encoded ? pctAll(name) : name);
 
 const HOSTILE_TAILS = [
-  '%2e%2e', 'a/%2e%2e/b', 'a/../b', '.', 'a/.', 'a%00b', 'a%0d%0ab', '%zz', 'a%3Ab', 'a%3Fb', 'a%23b', 'a%25b', 'a%20b', 'p'.repeat(300),
-  'a%5Cb', 'a%2F%2E%2E%2Fb', '..%2F..%2Fx', '%C2%85', '%ED%A0%80', 'a%2F%2Fb/',
+  '%2e%2e',
+  'a/%2e%2e/b',
+  'a/../b',
+  '.',
+  'a/.',
+  'a%00b',
+  'a%0d%0ab',
+  '%zz',
+  'a%3Ab',
+  'a%3Fb',
+  'a%23b',
+  'a%25b',
+  'a%20b',
+  'p'.repeat(300),
+  'a%5Cb',
+  'a%2F%2E%2E%2Fb',
+  '..%2F..%2Fx',
+  '%C2%85',
+  '%ED%A0%80',
+  'a%2F%2Fb/',
 ];
 export const pathRef: fc.Arbitrary<PathRef> = fc.oneof(
   { arbitrary: validPath.chain(pathRefOf), weight: 10 },
@@ -139,18 +242,62 @@ function fieldArbs(hostile: boolean) {
   const mostly = <T, U>(valid: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, ratio = 10): fc.Arbitrary<T | U> => (hostile ? mostlyValid(valid, bad, ratio) : valid);
 
   const configKey = mostly(
-    fc.constantFrom('A', 'B', 'C', 'db-url', '_k', 'K'.repeat(CONFIG_KEY_MAX), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'PODFN_X', 'MY_PATH', 'FNX'),
+    fc.constantFrom(
+      'A',
+      'B',
+      'C',
+      'db-url',
+      '_k',
+      'K'.repeat(CONFIG_KEY_MAX),
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+      'PODFN_X',
+      'MY_PATH',
+      'FNX',
+    ),
     fc.oneof(
       fc.constantFrom('', '1A', 'A=B', 'a b', 'K'.repeat(CONFIG_KEY_MAX + 1), 'é', 'a\u0000', 'a\r\nb', '-a', '.a', '$A'),
       // well-formed keys that cannot be set: no env name, the same variable as a valid key, podfn's or the loader's names
-      fc.constantFrom('x.y', 'a', 'DB_URL', 'Db-Url', 'PATH', 'ld-preload', 'LD_LIBRARY_PATH', 'FN_X', 'fn-format', 'header-x', 'PARAM_ID', 'APP_NAME', 'method', 'TASK_ID'),
+      fc.constantFrom(
+        'x.y',
+        'a',
+        'DB_URL',
+        'Db-Url',
+        'PATH',
+        'ld-preload',
+        'LD_LIBRARY_PATH',
+        'FN_X',
+        'fn-format',
+        'header-x',
+        'PARAM_ID',
+        'APP_NAME',
+        'method',
+        'TASK_ID',
+      ),
       fc.string({ maxLength: 10 }),
     ),
     8,
   );
   const configVal = mostly(
     fc.oneof(
-      fc.constantFrom('', '', 'v', '1', 'x'.repeat(CONFIG_VALUE_MAX), 'é'.repeat(CONFIG_VALUE_MAX / 2), '日本語', '\t', 'a\r\nb', 'line1\nline2', '$(rm -rf /)', '"quoted"', '😀', '\ud800'),
+      fc.constantFrom(
+        '',
+        '',
+        'v',
+        '1',
+        'x'.repeat(CONFIG_VALUE_MAX),
+        'é'.repeat(CONFIG_VALUE_MAX / 2),
+        '日本語',
+        '\t',
+        'a\r\nb',
+        'line1\nline2',
+        '$(rm -rf /)',
+        '"quoted"',
+        '😀',
+        '\ud800',
+      ),
       fc.string({ maxLength: 20, unit: 'grapheme' }),
     ),
     fc.oneof(fc.constantFrom<unknown>('x'.repeat(CONFIG_VALUE_MAX + 1), 'é'.repeat(CONFIG_VALUE_MAX / 2 + 1), 'a\u0000b', '\u0000', null), wrongType),
@@ -161,7 +308,12 @@ function fieldArbs(hostile: boolean) {
   const configValue = mostly(
     fc.oneof(
       { arbitrary: fc.array(fc.tuple(configKey, configVal), { maxLength: 4 }).map((es) => ownObject(es)), weight: 10 },
-      { arbitrary: fc.constantFrom(50, CONFIG_MAX_KEYS - 1, CONFIG_MAX_KEYS, CONFIG_MAX_KEYS + 1).chain((n) => fc.constantFrom('K', 'L').map((p) => manyKeys(n, p))), weight: 1 },
+      {
+        arbitrary: fc
+          .constantFrom(50, CONFIG_MAX_KEYS - 1, CONFIG_MAX_KEYS, CONFIG_MAX_KEYS + 1)
+          .chain((n) => fc.constantFrom('K', 'L').map((p) => manyKeys(n, p))),
+        weight: 1,
+      },
     ),
     fc.oneof(fc.constantFrom<unknown>('x', ['x'], null), wrongType),
     10,
@@ -180,7 +332,11 @@ function fieldArbs(hostile: boolean) {
     fc.constantFrom('a\r\nInjected: 1', 'a\nb', 'a\rb', '\u0000', '€', '\u0001', '\u007f', '😀', 'x'.repeat(CONFIG_VALUE_MAX + 1), '\ud800'),
     8,
   );
-  const headerVal = mostly(fc.oneof(headerString, fc.array(headerString, { maxLength: 3 })), fc.oneof(fc.constantFrom<unknown>(null, [5], {}, 5, [null]), wrongType), 10);
+  const headerVal = mostly(
+    fc.oneof(headerString, fc.array(headerString, { maxLength: 3 })),
+    fc.oneof(fc.constantFrom<unknown>(null, [5], {}, 5, [null]), wrongType),
+    10,
+  );
   const headersValue = mostly(
     fc.array(fc.tuple(headerName, headerVal), { maxLength: 3 }).map((es) => ownObject(es)),
     fc.oneof(fc.constantFrom<unknown>('X-A: v', ['X-A'], null), wrongType),
@@ -192,7 +348,10 @@ function fieldArbs(hostile: boolean) {
   const intValue = (max: number) =>
     mostly(
       fc.oneof(fc.constantFrom(0, 1, 30, max), fc.integer({ min: 0, max }), fc.constantFrom(new RawTok('1.0'), new RawTok('1e2'), new RawTok(`${max}.000`))),
-      fc.oneof(fc.constantFrom<unknown>(-1, max + 1, 1.5, '30', null, true, 2 ** 31, -(2 ** 53), new RawTok('12345678901234567890123'), new RawTok('1e400')), wrongType),
+      fc.oneof(
+        fc.constantFrom<unknown>(-1, max + 1, 1.5, '30', null, true, 2 ** 31, -(2 ** 53), new RawTok('12345678901234567890123'), new RawTok('1e400')),
+        wrongType,
+      ),
       8,
     );
 
@@ -205,7 +364,16 @@ function fieldArbs(hostile: boolean) {
   const jwtKey = mostly(
     fc.constantFrom('s'.repeat(JWT_KEY_MIN_BYTES), '', 'k'.repeat(JWT_KEY_MAX), 'é€😀 spaces ok, long enough', 'é'.repeat(JWT_KEY_MIN_BYTES / 2)),
     fc.oneof(
-      fc.constantFrom<unknown>('k'.repeat(JWT_KEY_MAX + 1), 'a\nb', 'a\u0000', '\u007f', null, 'secret', 'k'.repeat(JWT_KEY_MIN_BYTES - 1), 'é'.repeat(JWT_KEY_MIN_BYTES / 2 - 1) + 'x'),
+      fc.constantFrom<unknown>(
+        'k'.repeat(JWT_KEY_MAX + 1),
+        'a\nb',
+        'a\u0000',
+        '\u007f',
+        null,
+        'secret',
+        'k'.repeat(JWT_KEY_MIN_BYTES - 1),
+        'é'.repeat(JWT_KEY_MIN_BYTES / 2 - 1) + 'x',
+      ),
       wrongType,
     ),
     6,
@@ -262,13 +430,42 @@ export interface BodySpec {
 }
 
 const contentType = fc.constantFrom<string | undefined>(
-  undefined, undefined, undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/xml', '',
+  undefined,
+  undefined,
+  undefined,
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  'application/xml',
+  '',
 );
 
 /** Not JSON of an object: raw bytes, empty, truncated, trailing garbage, form-encoded... */
 export const junkBytes: fc.Arbitrary<Buffer> = fc
   .oneof(
-    fc.constantFrom('', ' ', '{', '}', '{"app":', '{"route":{"path":"/a"', 'null', '[]', '"x"', '1', 'app=a&config=b', '<app/>', '{"app":{"name":"a"}} trailing', "{'app':{}}", '\u0000', 'NaN', '{"app":{"name":"a",}}').map((s) => Buffer.from(s)),
+    fc
+      .constantFrom(
+        '',
+        ' ',
+        '{',
+        '}',
+        '{"app":',
+        '{"route":{"path":"/a"',
+        'null',
+        '[]',
+        '"x"',
+        '1',
+        'app=a&config=b',
+        '<app/>',
+        '{"app":{"name":"a"}} trailing',
+        "{'app':{}}",
+        '\u0000',
+        'NaN',
+        '{"app":{"name":"a",}}',
+      )
+      .map((s) => Buffer.from(s)),
     fc.uint8Array({ maxLength: 300 }).map((u) => Buffer.from(u)),
     fc.string({ unit: 'binary', maxLength: 100 }).map((s) => Buffer.from(s)),
   )
@@ -285,55 +482,60 @@ export const junkBytes: fc.Arbitrary<Buffer> = fc
 export function bodyOf(wrapper: 'app' | 'route', inner: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<(over?: Record<string, unknown>) => BodySpec> {
   const shape = fc.oneof(
     { arbitrary: fc.constant('wrapped' as const), weight: 20 },
-    { arbitrary: fc.constantFrom('bare' as const, 'null' as const, 'string' as const, 'array' as const, 'list' as const, 'both' as const, 'proto' as const), weight: 2 },
+    {
+      arbitrary: fc.constantFrom('bare' as const, 'null' as const, 'string' as const, 'array' as const, 'list' as const, 'both' as const, 'proto' as const),
+      weight: 2,
+    },
     { arbitrary: fc.constant('junk' as const), weight: 2 },
     { arbitrary: fc.constant('badutf8' as const), weight: 1 },
   );
-  return fc.record({ shape, fields: inner, ct: contentType, chunked: fc.boolean(), junk: junkBytes, pos: fc.nat(), extraTop: fc.option(wrongType) }).map(({ shape, fields, ct, chunked, junk, pos, extraTop }) => {
-    return (over: Record<string, unknown> = {}): BodySpec => {
-      const f = ownObject([...Object.entries(fields), ...Object.entries(over)].filter(([, v]) => v !== DELETE));
-      let v: unknown;
-      switch (shape) {
-        case 'wrapped':
-        case 'badutf8':
-          v = ownObject([[wrapper, f], ...(extraTop !== null ? ([['extra', extraTop]] as const) : [])]);
-          break;
-        case 'bare':
-          v = f;
-          break;
-        case 'null':
-          v = { [wrapper]: null };
-          break;
-        case 'string':
-          v = { [wrapper]: 'x' };
-          break;
-        case 'array':
-          v = { [wrapper]: [f] };
-          break;
-        case 'list':
-          v = [{ [wrapper]: f }];
-          break;
-        case 'both':
-          v = { [wrapper === 'app' ? 'route' : 'app']: f };
-          break;
-        case 'proto':
-          v = JSON.parse(`{"__proto__":${toJsonText({ [wrapper]: 'x' })}}`);
-          break;
-        case 'junk':
-          return { bytes: junk, contentType: ct, chunked, label: `junk ${JSON.stringify(junk.toString('latin1').slice(0, 60))}` };
-      }
-      let bytes = Buffer.from(toJsonText(v), 'utf8');
-      if (shape === 'badutf8') {
-        // invalid UTF-8 inside the first string value (after the first `":"`), so the JSON stays valid
-        const at = bytes.indexOf('":"');
-        if (at >= 0) {
-          const i = at + 3;
-          bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80].slice(0, 1 + (pos % 6))), bytes.subarray(i)]);
+  return fc
+    .record({ shape, fields: inner, ct: contentType, chunked: fc.boolean(), junk: junkBytes, pos: fc.nat(), extraTop: fc.option(wrongType) })
+    .map(({ shape, fields, ct, chunked, junk, pos, extraTop }) => {
+      return (over: Record<string, unknown> = {}): BodySpec => {
+        const f = ownObject([...Object.entries(fields), ...Object.entries(over)].filter(([, v]) => v !== DELETE));
+        let v: unknown;
+        switch (shape) {
+          case 'wrapped':
+          case 'badutf8':
+            v = ownObject([[wrapper, f], ...(extraTop !== null ? ([['extra', extraTop]] as const) : [])]);
+            break;
+          case 'bare':
+            v = f;
+            break;
+          case 'null':
+            v = { [wrapper]: null };
+            break;
+          case 'string':
+            v = { [wrapper]: 'x' };
+            break;
+          case 'array':
+            v = { [wrapper]: [f] };
+            break;
+          case 'list':
+            v = [{ [wrapper]: f }];
+            break;
+          case 'both':
+            v = { [wrapper === 'app' ? 'route' : 'app']: f };
+            break;
+          case 'proto':
+            v = JSON.parse(`{"__proto__":${toJsonText({ [wrapper]: 'x' })}}`);
+            break;
+          case 'junk':
+            return { bytes: junk, contentType: ct, chunked, label: `junk ${JSON.stringify(junk.toString('latin1').slice(0, 60))}` };
         }
-      }
-      return { bytes, contentType: ct, chunked, label: `${shape} ${short(bytes.toString('utf8'))}` };
-    };
-  });
+        let bytes = Buffer.from(toJsonText(v), 'utf8');
+        if (shape === 'badutf8') {
+          // invalid UTF-8 inside the first string value (after the first `":"`), so the JSON stays valid
+          const at = bytes.indexOf('":"');
+          if (at >= 0) {
+            const i = at + 3;
+            bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80].slice(0, 1 + (pos % 6))), bytes.subarray(i)]);
+          }
+        }
+        return { bytes, contentType: ct, chunked, label: `${shape} ${short(bytes.toString('utf8'))}` };
+      };
+    });
 }
 
 export const DELETE = Symbol('delete');

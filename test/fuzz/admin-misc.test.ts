@@ -33,11 +33,31 @@ const idArb = fc.oneof(
 const appArb = fc.constantFrom('a', 'nope', '%2e%2e', 'a%2Fb', 'x'.repeat(31), '%zz', '');
 const timeArb = fc.oneof(
   fc.integer({ min: -1, max: 2 ** 40 }).map(String),
-  fc.constantFrom('1.5', '999999999999.999', '9999999999999', '2026-01-01T00:00:00Z', '2026-13-45T99:99:99Z', '0000-00-00T', '+275760-09-13T00:00:00Z', 'now', 'NaN', '1e10', ''),
+  fc.constantFrom(
+    '1.5',
+    '999999999999.999',
+    '9999999999999',
+    '2026-01-01T00:00:00Z',
+    '2026-13-45T99:99:99Z',
+    '0000-00-00T',
+    '+275760-09-13T00:00:00Z',
+    'now',
+    'NaN',
+    '1e10',
+    '',
+  ),
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
 );
 const cursorArb = fc.oneof(
-  fc.constantFrom('', 'x', '%zz', '====', Buffer.from('1:abc').toString('base64url'), Buffer.from('99999999999999999:ffff').toString('base64url'), Buffer.from('1:' + 'f'.repeat(65)).toString('base64url')),
+  fc.constantFrom(
+    '',
+    'x',
+    '%zz',
+    '====',
+    Buffer.from('1:abc').toString('base64url'),
+    Buffer.from('99999999999999999:ffff').toString('base64url'),
+    Buffer.from('1:' + 'f'.repeat(65)).toString('base64url'),
+  ),
   fc.tuple(fc.nat(), fc.uuid()).map(([n, id]) => Buffer.from(`${n}:${id}`).toString('base64url')),
   fc.string({ maxLength: 40 }).map(enc),
 );
@@ -67,15 +87,28 @@ const endpoint = fc.oneof(
   fc.tuple(appArb, queryArb).map(([a, q]) => ({ method: 'GET', target: `/v1/apps/${a}/calls${q}` })),
   fc.tuple(fc.constantFrom('GET', 'DELETE'), appArb, idArb).map(([m, a, id]) => ({ method: m, target: `/v1/apps/${a}/calls/${id}` })),
   fc.tuple(fc.constantFrom('GET', 'DELETE'), appArb, idArb).map(([m, a, id]) => ({ method: m, target: `/v1/apps/${a}/calls/${id}/log` })),
-  fc.tuple(fc.constantFrom('GET', 'DELETE', 'POST', 'PUT'), fc.constantFrom('/tasks', '/v1/tasks'), queryArb).map(([m, t, q]) => ({ method: m, target: `${t}${q}` })),
-  fc.tuple(fc.constantFrom('GET', 'POST', 'DELETE'), fc.constantFrom('/v1/queue', '/v1/openapi.json', '/', '/version', '/healthz', '/readyz', '/v1/routes', '/metrics'), queryArb).map(([m, t, q]) => ({ method: m, target: `${t}${q}` })),
+  fc
+    .tuple(fc.constantFrom('GET', 'DELETE', 'POST', 'PUT'), fc.constantFrom('/tasks', '/v1/tasks'), queryArb)
+    .map(([m, t, q]) => ({ method: m, target: `${t}${q}` })),
+  fc
+    .tuple(
+      fc.constantFrom('GET', 'POST', 'DELETE'),
+      fc.constantFrom('/v1/queue', '/v1/openapi.json', '/', '/version', '/healthz', '/readyz', '/v1/routes', '/metrics'),
+      queryArb,
+    )
+    .map(([m, t, q]) => ({ method: m, target: `${t}${q}` })),
 );
 
 const bodyArb = fc.option(
   fc.oneof(
     junkBytes,
     fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
-    fc.record({ id: idArb, app_name: appArb, path: fc.constantFrom('/r', 'x'), status: fc.constantFrom('success', 'error', 'x'), error: fc.string() }, { requiredKeys: [] }).map((t) => Buffer.from(JSON.stringify(t))),
+    fc
+      .record(
+        { id: idArb, app_name: appArb, path: fc.constantFrom('/r', 'x'), status: fc.constantFrom('success', 'error', 'x'), error: fc.string() },
+        { requiredKeys: [] },
+      )
+      .map((t) => Buffer.from(JSON.stringify(t))),
   ),
 );
 
@@ -83,13 +116,19 @@ test('random calls/queue/tasks/system requests: no 5xx, JSON 4xx, stored apps an
   const before = await snapshot(c);
   await checkProperty(
     'admin-misc',
-    fc.asyncProperty(endpoint, bodyArb, fc.constantFrom<string | undefined>(undefined, 'text/plain', 'application/json'), fc.constantFrom<string | undefined>(undefined, 'text/plain', 'application/json', '*/*', 'x'), async (e, body, ct, accept) => {
-      const headers: Record<string, string> = {};
-      if (ct) headers['content-type'] = ct;
-      if (accept) headers.accept = accept;
-      const res = await c.req(e.method, e.target, body ?? undefined, { headers });
-      checkAnswer(res, `${e.method} ${short(e.target, 200)} body=${short(body?.toString('latin1') ?? '', 80)}`, e.method);
-    }),
+    fc.asyncProperty(
+      endpoint,
+      bodyArb,
+      fc.constantFrom<string | undefined>(undefined, 'text/plain', 'application/json'),
+      fc.constantFrom<string | undefined>(undefined, 'text/plain', 'application/json', '*/*', 'x'),
+      async (e, body, ct, accept) => {
+        const headers: Record<string, string> = {};
+        if (ct) headers['content-type'] = ct;
+        if (accept) headers.accept = accept;
+        const res = await c.req(e.method, e.target, body ?? undefined, { headers });
+        checkAnswer(res, `${e.method} ${short(e.target, 200)} body=${short(body?.toString('latin1') ?? '', 80)}`, e.method);
+      },
+    ),
     600,
   );
   assert.equal(await snapshot(c), before, 'apps and routes unchanged');

@@ -12,10 +12,37 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { request, type Res } from '../helpers/http.ts';
 import { canon, checkAnswer, checkErrorBody, checkProperty, short, unhandledErrors } from './fuzz-kit.ts';
 import {
-  Refused, parseBody, newAppBody, appUpdateBody, mergeConfig, routeBody, newRoute, patchRoute, appJson, routeJson, LIMITS,
-  type Model, type Refusal, type MRoute,
+  Refused,
+  parseBody,
+  newAppBody,
+  appUpdateBody,
+  mergeConfig,
+  routeBody,
+  newRoute,
+  patchRoute,
+  appJson,
+  routeJson,
+  LIMITS,
+  type Model,
+  type Refusal,
+  type MRoute,
 } from './admin-spec.ts';
-import { appSeg, pathRef, routeFields, appFields, bodyOf, junkBytes, validPath, pathRefOf, spellings, segOf, DELETE, type Seg, type PathRef, type BodySpec } from './admin-arbs.ts';
+import {
+  appSeg,
+  pathRef,
+  routeFields,
+  appFields,
+  bodyOf,
+  junkBytes,
+  validPath,
+  pathRefOf,
+  spellings,
+  segOf,
+  DELETE,
+  type Seg,
+  type PathRef,
+  type BodySpec,
+} from './admin-arbs.ts';
 
 interface Real {
   base: string;
@@ -32,7 +59,11 @@ async function send(real: Real, method: string, target: string, body?: BodySpec)
   const headers: Record<string, string> = {};
   if (body?.contentType !== undefined) headers['content-type'] = body.contentType;
   const res = await request(real.base, method, target, body?.bytes, { headers, chunked: body?.chunked && (body.bytes?.length ?? 0) > 0 });
-  const kind = `${method} ${target.replace(/\?.*$/, '').replace(/^\/v1\/apps\/[^/]*\/routes\/.*$/, '/v1/apps/:app/routes/:path').replace(/^\/v1\/apps\/[^/]+\/routes$/, '/v1/apps/:app/routes').replace(/^\/v1\/apps\/[^/]+$/, '/v1/apps/:app')}`;
+  const kind = `${method} ${target
+    .replace(/\?.*$/, '')
+    .replace(/^\/v1\/apps\/[^/]*\/routes\/.*$/, '/v1/apps/:app/routes/:path')
+    .replace(/^\/v1\/apps\/[^/]+\/routes$/, '/v1/apps/:app/routes')
+    .replace(/^\/v1\/apps\/[^/]+$/, '/v1/apps/:app')}`;
   const msg = process.env.FUZZ_VERBOSE === '2' && res.status >= 400 ? ` ${res.text.slice(0, 70)}` : '';
   const k = `${kind.length > 40 ? 'junk' : kind} ${res.status}${msg}`;
   tally.set(k, (tally.get(k) ?? 0) + 1);
@@ -104,7 +135,8 @@ function resolve(t: Target, model: Model): { seg: Seg; ref: PathRef } {
   const sp = spellings(path);
   return { seg: segOf(name, t.encodedApp), ref: sp[t.spelling % sp.length]! };
 }
-const showTarget = (t: Target) => ('seg' in t ? `${short(t.seg.raw, 60)}, ${short(t.ref.raw, 80)}` : `existing#${t.existing}/${t.spelling}${t.encodedApp ? '%' : ''}`);
+const showTarget = (t: Target) =>
+  'seg' in t ? `${short(t.seg.raw, 60)}, ${short(t.ref.raw, 80)}` : `existing#${t.existing}/${t.spelling}${t.encodedApp ? '%' : ''}`;
 
 // ---------- apps ----------
 
@@ -165,7 +197,7 @@ class UpdateApp implements Cmd {
     const ctx = what(this.method, target, this.body);
     const res = await send(real, this.method, target, this.body);
     const name = this.seg.name;
-    if (name === undefined) return expectRefused(res, [{ status: 0 }], ctx), after(real, model);
+    if (name === undefined) return (expectRefused(res, [{ status: 0 }], ctx), after(real, model));
     const refusals: Refusal[] = [];
     const parsed = parseBody(this.body.bytes ?? Buffer.alloc(0));
     const entries = parsed instanceof Refused ? parsed : appUpdateBody(parsed, name);
@@ -223,7 +255,7 @@ class CreateRoute implements Cmd {
     const ctx = what('POST', target, this.body);
     const res = await send(real, 'POST', target, this.body);
     const name = this.seg.name;
-    if (name === undefined) return expectRefused(res, [{ status: 0 }], ctx), after(real, model);
+    if (name === undefined) return (expectRefused(res, [{ status: 0 }], ctx), after(real, model));
     const parsed = parseBody(this.body.bytes ?? Buffer.alloc(0));
     const patch = parsed instanceof Refused ? parsed : routeBody(parsed);
     const route = patch instanceof Refused ? patch : newRoute(name, patch);
@@ -311,14 +343,19 @@ class UpdateRoute implements Cmd {
     // the body's own path: as generated, left out, or the URL's route (optionally with a trailing /)
     const p = ref.path;
     const bp = this.bodyPath;
-    const over = bp === 'absent' ? { path: DELETE } : (bp === 'same' || bp === 'same-slash') && p !== undefined ? { path: bp === 'same-slash' && p !== '/' ? `${p}/` : p } : {};
+    const over =
+      bp === 'absent'
+        ? { path: DELETE }
+        : (bp === 'same' || bp === 'same-slash') && p !== undefined
+          ? { path: bp === 'same-slash' && p !== '/' ? `${p}/` : p }
+          : {};
     const body = (this.body = this.makeBody(over));
     const target = `/v1/apps/${seg.raw}/routes/${ref.raw}`;
     const ctx = what(this.method, target, body);
     const res = await send(real, this.method, target, body);
     const name = seg.name;
     const path = ref.path;
-    if (name === undefined || path === undefined) return expectRefused(res, [{ status: 0 }], ctx), after(real, model);
+    if (name === undefined || path === undefined) return (expectRefused(res, [{ status: 0 }], ctx), after(real, model));
     const parsed = parseBody(body.bytes ?? Buffer.alloc(0));
     const patch = parsed instanceof Refused ? parsed : routeBody(parsed);
     const old = model.get(name)?.routes.get(path);
@@ -399,10 +436,30 @@ const createRouteBody = fc
   .map(([mk, p, img]) => mk({ ...(p === null ? {} : { path: p }), ...(img === null ? {} : { image: img }) }));
 
 const JUNK_TARGETS = [
-  '/v1/apps/%2e%2e', '/v1/apps/a/%2e%2e/b', '/v1//apps', '/v1/apps/a/routes/%2e%2e', '/v1/apps/a/../b', '/v1/apps/a%2F..%2Fb', '/v1/%61pps',
-  '/v1/apps/a/routes/..%2F..%2Fx', '/v1/nope', '/v1/apps/a/b/c', '/%2e%2e/v1/apps', '/v1/apps/' + 'x'.repeat(8000), '/v1/apps?x=' + 'y'.repeat(6000),
-  '/v1/apps/a/calls/..', '/v1/apps/a/routes/a%zz', '/v1/apps/a/routes/x/./y', '/v1/apps/%zz/routes', '/v1', '/v1/', '/v1/apps/a/routes/%00',
-  '/v1/apps/a%00', '/v1/routes/%2e%2e', '/v1/apps/a/routes/%2Fx%2F%2E%2E', '/v1/apps/a/routes/' + 'p/'.repeat(2000),
+  '/v1/apps/%2e%2e',
+  '/v1/apps/a/%2e%2e/b',
+  '/v1//apps',
+  '/v1/apps/a/routes/%2e%2e',
+  '/v1/apps/a/../b',
+  '/v1/apps/a%2F..%2Fb',
+  '/v1/%61pps',
+  '/v1/apps/a/routes/..%2F..%2Fx',
+  '/v1/nope',
+  '/v1/apps/a/b/c',
+  '/%2e%2e/v1/apps',
+  '/v1/apps/' + 'x'.repeat(8000),
+  '/v1/apps?x=' + 'y'.repeat(6000),
+  '/v1/apps/a/calls/..',
+  '/v1/apps/a/routes/a%zz',
+  '/v1/apps/a/routes/x/./y',
+  '/v1/apps/%zz/routes',
+  '/v1',
+  '/v1/',
+  '/v1/apps/a/routes/%00',
+  '/v1/apps/a%00',
+  '/v1/routes/%2e%2e',
+  '/v1/apps/a/routes/%2Fx%2F%2E%2E',
+  '/v1/apps/a/routes/' + 'p/'.repeat(2000),
 ];
 const junkCmd = fc
   .record({
@@ -438,7 +495,12 @@ let srv: TestServer;
 
 test.before(async () => {
   srv = await startServer({
-    env: { PODFN_MAX_MEMORY_MB: String(LIMITS.memory), PODFN_MAX_TIMEOUT: String(LIMITS.timeout), PODFN_MAX_IDLE_TIMEOUT: String(LIMITS.idleTimeout), PODFN_ADMIN_BODY_LIMIT: String(1024 * 1024) },
+    env: {
+      PODFN_MAX_MEMORY_MB: String(LIMITS.memory),
+      PODFN_MAX_TIMEOUT: String(LIMITS.timeout),
+      PODFN_MAX_IDLE_TIMEOUT: String(LIMITS.idleTimeout),
+      PODFN_ADMIN_BODY_LIMIT: String(1024 * 1024),
+    },
   });
 });
 test.after(async () => {
@@ -475,7 +537,14 @@ test('random sequences of app and route operations match the model', async () =>
   assert.is(health.status, 200, 'the server is still up');
   assert.equal(unhandledErrors(srv.output()), [], 'no unhandled error was logged');
   if (ran) assert.ok(stats.runs > 0);
-  if (process.env.FUZZ_VERBOSE) console.log(stats, [...tally].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+  if (process.env.FUZZ_VERBOSE)
+    console.log(
+      stats,
+      [...tally]
+        .sort()
+        .map(([k, n]) => `${k}: ${n}`)
+        .join('\n'),
+    );
   stats = { runs: 0, commands: 0 };
 });
 

@@ -113,7 +113,12 @@ export interface RawRes {
  * Writes `bytes` to a fresh connection (then half-closes it when `halfClose`) and reads until the
  * server closes it (or `timeoutMs`), then parses the first response (`first` undefined: none came).
  */
-export function rawExchange(port: number, bytes: Buffer | string, timeoutMs = 5000, halfClose = false): Promise<{ first?: RawRes; raw: Buffer; closed: boolean }> {
+export function rawExchange(
+  port: number,
+  bytes: Buffer | string,
+  timeoutMs = 5000,
+  halfClose = false,
+): Promise<{ first?: RawRes; raw: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const sock = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -20,7 +20,12 @@ let api: Client;
 test.before(async () => {
   await podmanReady();
   srv = await startServer({
-    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_SYNC_BODY_LIMIT: String(256 * 1024), PODFN_NODE_ID: `fuzz-${process.pid}`, PODFN_MAX_HEADERS: '100' },
+    env: {
+      PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`,
+      PODFN_SYNC_BODY_LIMIT: String(256 * 1024),
+      PODFN_NODE_ID: `fuzz-${process.pid}`,
+      PODFN_MAX_HEADERS: '100',
+    },
   });
   api = client(srv.url);
   for (const [path, fields] of [
@@ -46,26 +51,63 @@ const encodeSeg = (s: string) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g
 const pathPiece = fc.oneof(
   { arbitrary: fc.string({ maxLength: 12, unit: 'grapheme' }).map(encodeSeg), weight: 6 },
   {
-    arbitrary: fc.constantFrom('..', '.', '%2e%2e', '%2E', '%2F', 'a%2F..%2Fb', '%zz', '%', '%00', '%0d%0a', 'cold', 'hot', '', '%F0%9F%98%80', 'caf%C3%A9', '%C0%AF', '%ED%A0%80', 'x'.repeat(2000), '~', '+', ';a=b', 'a,b'),
+    arbitrary: fc.constantFrom(
+      '..',
+      '.',
+      '%2e%2e',
+      '%2E',
+      '%2F',
+      'a%2F..%2Fb',
+      '%zz',
+      '%',
+      '%00',
+      '%0d%0a',
+      'cold',
+      'hot',
+      '',
+      '%F0%9F%98%80',
+      'caf%C3%A9',
+      '%C0%AF',
+      '%ED%A0%80',
+      'x'.repeat(2000),
+      '~',
+      '+',
+      ';a=b',
+      'a,b',
+    ),
     weight: 3,
   },
 );
-const appPiece = fc.oneof(
-  { arbitrary: fc.constantFrom(APP, 'nope', 'FZ', 'f%7A', '%66%7a'), weight: 4 },
-  { arbitrary: pathPiece, weight: 2 },
-);
+const appPiece = fc.oneof({ arbitrary: fc.constantFrom(APP, 'nope', 'FZ', 'f%7A', '%66%7a'), weight: 4 }, { arbitrary: pathPiece, weight: 2 });
 const queryArb = fc.oneof(
   fc.constant(''),
   fc.string({ maxLength: 40, unit: 'grapheme' }).map((s) => `?${encodeSeg(s)}`),
   fc.dictionary(fc.string({ maxLength: 8 }).map(encodeSeg), fc.string({ maxLength: 20, unit: 'grapheme' }).map(encodeSeg), { maxKeys: 4 }).map(
-    (d) => `?${Object.entries(d).map(([k, v]) => `${k}=${v}`).join('&')}`,
+    (d) =>
+      `?${Object.entries(d)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('&')}`,
   ),
   fc.constantFrom('?', '??', '?payload=', '?payload=%zz', '?a=%00', '?#frag', `?q=${'x'.repeat(4000)}`),
 );
 /** Request headers node's client will send: token names, printable latin-1 values. */
 const headerName = fc.oneof(
   fc.stringMatching(/^X-Fuzz-[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
-  fc.constantFrom('Content-Type', 'Accept', 'Accept-Encoding', 'User-Agent', 'Cookie', 'Fn-Call-Id', 'Fn-Deadline', 'Fn-Method', 'X-Forwarded-For', 'Authorization', 'Referer', 'X-Fixture-Status-Code', 'Expect'),
+  fc.constantFrom(
+    'Content-Type',
+    'Accept',
+    'Accept-Encoding',
+    'User-Agent',
+    'Cookie',
+    'Fn-Call-Id',
+    'Fn-Deadline',
+    'Fn-Method',
+    'X-Forwarded-For',
+    'Authorization',
+    'Referer',
+    'X-Fixture-Status-Code',
+    'Expect',
+  ),
 );
 const headerValue = fc.oneof(
   fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\t\u0020-\u007e]/g, '').trim()),
@@ -119,7 +161,12 @@ const send = (m: string, target: string, body: Buffer | undefined, headers: Reco
 
 test('missing apps and routes: exact 404/400 JSON errors for any method, path, query, headers, body', async () => {
   const target = fc
-    .tuple(fc.oneof({ arbitrary: appPiece, weight: 8 }, { arbitrary: fc.constant(''), weight: 1 }), fc.array(pathPiece, { maxLength: 5 }), queryArb, fc.boolean())
+    .tuple(
+      fc.oneof({ arbitrary: appPiece, weight: 8 }, { arbitrary: fc.constant(''), weight: 1 }),
+      fc.array(pathPiece, { maxLength: 5 }),
+      queryArb,
+      fc.boolean(),
+    )
     .map(([a, segs, q, slash]) => `/r/${a}${segs.length ? '/' + segs.join('/') : ''}${slash ? '/' : ''}${q}`)
     .filter((t) => expectedMiss(t) !== 'hit' && t.length < 12_000);
   await checkProperty(
@@ -142,8 +189,7 @@ test('missing apps and routes: exact 404/400 JSON errors for any method, path, q
 });
 
 /** What the function receives as input: the body, or for GET/HEAD the `payload` query parameter. */
-const inputOf = (m: string, query: string, body: Buffer) =>
-  m === 'GET' || m === 'HEAD' ? Buffer.from(new URLSearchParams(query).get('payload') ?? '') : body;
+const inputOf = (m: string, query: string, body: Buffer) => (m === 'GET' || m === 'HEAD' ? Buffer.from(new URLSearchParams(query).get('payload') ?? '') : body);
 
 const echoCase = fc.record({
   method: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PURGE', 'GET', 'GET', 'HEAD'),
@@ -161,7 +207,10 @@ async function echoProperty(name: string, route: '/cold' | '/hot', runs: number)
     fc.asyncProperty(echoCase, async (c) => {
       let query = c.query;
       if (c.payload !== null) query = `${query || '?'}${query.length > 1 ? '&' : ''}payload=${encodeURIComponent(c.payload)}`;
-      const path = c.pathSpelling === '%2F' ? `/r/${APP}/${encodeURIComponent(route)}` : `/r/${APP}${c.pathSpelling === '//' ? '/' : ''}${route}${c.pathSpelling === '/' ? '/' : ''}`;
+      const path =
+        c.pathSpelling === '%2F'
+          ? `/r/${APP}/${encodeURIComponent(route)}`
+          : `/r/${APP}${c.pathSpelling === '//' ? '/' : ''}${route}${c.pathSpelling === '/' ? '/' : ''}`;
       const target = `${path}${query}`;
       const sendsBody = c.method !== 'GET' && c.method !== 'HEAD';
       const res = await send(c.method, target, sendsBody ? c.body : undefined, c.headers, c.chunked && sendsBody && c.body.length > 0);
@@ -179,7 +228,10 @@ async function echoProperty(name: string, route: '/cold' | '/hot', runs: number)
       // compare bytes: Res.text is UTF-8 decoded, so re-read the raw bytes through a second request when they differ
       if (!Buffer.from(res.text, 'utf8').equals(expected)) {
         const raw = await rawBody(c.method, target, sendsBody ? c.body : Buffer.alloc(0), c.headers);
-        assert.ok(raw.equals(expected), `body byte-exact: ${ctx}: got ${raw.length}B ${short(raw.toString('hex'), 80)}, want ${expected.length}B ${short(expected.toString('hex'), 80)} (${got.length})`);
+        assert.ok(
+          raw.equals(expected),
+          `body byte-exact: ${ctx}: got ${raw.length}B ${short(raw.toString('hex'), 80)}, want ${expected.length}B ${short(expected.toString('hex'), 80)} (${got.length})`,
+        );
       }
     }),
     runs,
@@ -191,12 +243,15 @@ function rawBody(m: string, target: string, body: Buffer, headers: Record<string
   return new Promise((resolve, reject) => {
     const u = new URL(srv.url);
     import('node:http').then(({ default: http }) => {
-      const req = http.request({ host: u.hostname, port: u.port, method: m, path: target, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: u.hostname, port: u.port, method: m, path: target, headers: { ...headers, 'content-length': String(body.length) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     }, reject);
@@ -214,9 +269,26 @@ test('cold echo route: random bodies come back byte-exact (bounded: one containe
 test('any route headers the admin API accepts are served on /r without a 5xx or a broken response', async () => {
   const name = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
-    fc.constantFrom('Content-Length', 'Transfer-Encoding', 'Connection', 'Keep-Alive', 'Fn-Call-Id', 'Upgrade', 'Content-Type', 'Set-Cookie', 'TE', 'Trailer', 'Date', 'Server', '__proto__'),
+    fc.constantFrom(
+      'Content-Length',
+      'Transfer-Encoding',
+      'Connection',
+      'Keep-Alive',
+      'Fn-Call-Id',
+      'Upgrade',
+      'Content-Type',
+      'Set-Cookie',
+      'TE',
+      'Trailer',
+      'Date',
+      'Server',
+      '__proto__',
+    ),
   );
-  const value = fc.oneof(fc.string({ maxLength: 30, unit: 'binary' }), fc.constantFrom('5', 'chunked', 'close', 'é', '€', 'a\u0001b', '\t', ' x ', 'a\r\nX-Injected: 1', '0'));
+  const value = fc.oneof(
+    fc.string({ maxLength: 30, unit: 'binary' }),
+    fc.constantFrom('5', 'chunked', 'close', 'é', '€', 'a\u0001b', '\t', ' x ', 'a\r\nX-Injected: 1', '0'),
+  );
   const headers = fc.array(fc.tuple(name, fc.oneof(value, fc.array(value, { maxLength: 2 }))), { minLength: 1, maxLength: 4 }).map((hs) => ownObject(hs));
   let n = 0;
   let served = 0;
@@ -242,7 +314,11 @@ test('any route headers the admin API accepts are served on /r without a 5xx or 
           const vals = (typeof v === 'string' ? [v] : v).filter((x) => x !== '');
           if (vals.length === 0 || k.toLowerCase() === 'date') continue;
           const sent = lines.filter((l) => l.slice(0, l.indexOf(':')).toLowerCase() === k.toLowerCase()).map((l) => l.slice(l.indexOf(':') + 1).trim());
-          assert.equal(sent, vals.map((x) => x.trim()), `route header ${k} on the response: ${ctx}`);
+          assert.equal(
+            sent,
+            vals.map((x) => x.trim()),
+            `route header ${k} on the response: ${ctx}`,
+          );
         }
       } finally {
         await api.del(`/v1/apps/${APP}/routes/hdr/${n - 1}`);
@@ -319,7 +395,21 @@ test('random bytes spliced into a valid request: answered without a 5xx; the ser
   const splice = fc.record({
     at: fc.nat(base.length - 5),
     bytes: fc.oneof(
-      fc.constantFrom('\r', '\n', '\r\n', '\u0000', '\r\n\r\n', ' ', ':', '\t', '\u007f', '\u00ff', '%', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 0\r\n'),
+      fc.constantFrom(
+        '\r',
+        '\n',
+        '\r\n',
+        '\u0000',
+        '\r\n\r\n',
+        ' ',
+        ':',
+        '\t',
+        '\u007f',
+        '\u00ff',
+        '%',
+        'Transfer-Encoding: chunked\r\n',
+        'Content-Length: 0\r\n',
+      ),
       fc.uint8Array({ minLength: 1, maxLength: 8 }).map((u) => Buffer.from(u).toString('latin1')),
     ),
   });
