@@ -34,7 +34,7 @@ export function details(obj: Record<string, unknown>, indent = ''): void {
       line(`${indent}${k}:`);
       details(v as Record<string, unknown>, `${indent}  `);
     } else {
-      line(`${indent}${k}: ${Array.isArray(v) ? v.join(', ') : String(v as string | number | boolean | null | undefined)}`);
+      line(`${indent}${k}: ${Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
   }
 }

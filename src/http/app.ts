@@ -7,7 +7,7 @@
 // May import: hono, request, models, store, queue, cluster (types), gateway (route-cache's cleanPath
 // only), metrics, config (types), log (types), version, node built-ins; the rest of podfn reaches it
 // through the narrow interfaces in deps.ts. Never runner: /r and its runner are wired in src/main.ts.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { HttpDeps } from './deps.ts';
 import { errorHandler, jsonError } from './errors.ts';
 import { rawPathname } from './raw-path.ts';
@@ -31,14 +31,14 @@ export function buildApp(deps: HttpDeps): Hono {
   app.notFound((c) => jsonError(c, 404, 'Path not found'));
   // The URL parser resolves `..` before routing, so `/v1/apps/x/%2e%2e/base` would address app `base`:
   // refuse dot segments on the raw target instead of acting on a different resource.
-  app.use('*', async (c, next) => {
+  app.use('*', async (c: Context, next) => {
     if (hasDotSegment(rawPathname(c))) return jsonError(c, 400, 'Path malformed: . and .. segments are not allowed');
     await next();
   });
   const check = credentialChecker({ tokens: deps.config.PODFN_ADMIN_TOKEN, jwtKey: deps.config.PODFN_JWT_KEY });
   if (check) {
     const guard = requireAdmin(check, () => deps.metrics?.error('unauthorized'));
-    app.use('*', async (c, next) => (OPEN_PATHS.has(c.req.path) ? next() : guard(c, next)));
+    app.use('*', async (c: Parameters<typeof guard>[0], next) => (OPEN_PATHS.has(c.req.path) ? next() : guard(c, next)));
   }
   const metrics = deps.metrics;
   if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': CONTENT_TYPE }));

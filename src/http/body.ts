@@ -12,7 +12,7 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
   // Request and two web-stream layers per call (measured: ~25% of the gateway's CPU per hot call).
   const incoming = nodeIncoming(c);
   if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit);
-  const stream = c.req.raw.body;
+  const stream = c.req.raw.body as ReadableStream<Uint8Array> | null;
   if (!stream) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
