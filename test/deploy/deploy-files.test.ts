@@ -114,8 +114,8 @@ test('stop settings outlast podfn\'s drain; restart on failure; needs podman.soc
   assert.ok(sockets && (ctr.get('Volume') ?? '').split('\n').includes(`${sockets}:${sockets}`), 'the socket dir is mounted at the same path');
 });
 
-test('the podman run line quadlet generates works rootless as user podfn', async () => {
-  assert.is(process.getuid?.(), 0, 'needs root to act as user podfn');
+// acting as user podfn needs root: elsewhere uvu reports this as skipped, never as passed
+(process.getuid?.() === 0 ? test : test.skip.bind(test))('the podman run line quadlet generates works rootless as user podfn (needs root)', async () => {
   const uid = Number((await sh('id', ['-u', 'podfn'])).out.trim());
   assert.ok(uid > 0, 'user podfn exists (npm run setup)');
   const runtime = `/run/user/${uid}`;

@@ -46,8 +46,8 @@ async function waitHealthy(c: Client, name: string, timeoutMs = 60_000): Promise
   throw new Error(`gateway container ${name} did not answer /healthz within ${timeoutMs} ms:\n${await logsOf(name).catch((e) => String(e))}`);
 }
 
-test('image builds; cold + hot calls through the container; stop/start keeps data, leaks no containers', async () => {
-  assert.is(process.getuid?.(), 0, 'this suite needs root: it runs the gateway container against the rootful Podman socket');
+// it runs the gateway container against the rootful Podman socket: elsewhere uvu reports it as skipped
+(process.getuid?.() === 0 ? test : test.skip.bind(test))('image builds; cold + hot calls through the container; stop/start keeps data, leaks no containers (needs root)', async () => {
   const podman: Podman = await requirePodman(ROOTFUL_SOCKET);
   const t0 = Date.now();
   const built = (await sh('bash', ['scripts/build-gateway-image.sh', '--tag', IMAGE, '--url', `unix://${ROOTFUL_SOCKET}`], 600_000)).trim();
