@@ -39,7 +39,7 @@ function cold(input: Buffer | string, env: Record<string, string>): Promise<{ co
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin.end(input);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr })));
 }
@@ -52,7 +52,7 @@ test('default format: stdin once, ctx from the environment, stdout', async () =>
   assert.equal(JSON.parse(r.stdout.toString()), { n: 1, kind: 'object', input: { name: 'x' }, callId: 'c1', deadline: '2030-01-01T00:00:00.000Z',
     method: 'PUT', requestUrl: 'http://h/r/a/p', ua: 'ua/1', greeting: 'hey', format: 'default' });
   r = await cold(Buffer.from([0xc3, 0x28]), COLD_ENV);
-  assert.is(JSON.parse(r.stdout.toString()).kind, 'buffer');
+  assert.is((JSON.parse(r.stdout.toString()) as { kind: string }).kind, 'buffer');
   r = await cold('bytes', COLD_ENV);
   assert.equal(r.stdout, Buffer.from([0xff, 0x00]));
   r = await cold('full', COLD_ENV);
@@ -106,7 +106,7 @@ test('http format: headers carry the call; status and headers come back; one cal
   await Promise.all([req(two, 'POST', '/p', {}, 'slow'), req(two, 'POST', '/p', {}, 'slow')]);
   assert.ok(Date.now() - t0 >= 290, `serialized (${Date.now() - t0} ms)`);
   r = await req(h, 'POST', '/p', {}, 'x');
-  assert.is(JSON.parse(r.body.toString()).n, 6); // state kept across calls: hot
+  assert.is((JSON.parse(r.body.toString()) as { n: number }).n, 6); // state kept across calls: hot
 });
 
 test('json format: envelope in, envelope out (base64 for bytes)', async () => {
@@ -121,13 +121,13 @@ test('json format: envelope in, envelope out (base64 for bytes)', async () => {
   assert.equal(JSON.parse(e.body), { n: 1, kind: 'object', input: { k: 1 }, callId: 'c3', deadline: '2030-01-01T00:00:00.000Z',
     method: 'GET', requestUrl: 'http://h/r/a/p', ua: 'ua/3', greeting: 'hot', format: 'json' });
   r = await req(h, 'POST', '/call', {}, env(Buffer.from('bytes').toString('base64'), { body_encoding: 'base64', content_type: 'text/plain' }));
-  e = JSON.parse(r.body.toString());
+  e = JSON.parse(r.body.toString()) as typeof e;
   assert.equal([e.body_encoding, Buffer.from(e.body, 'base64')], ['base64', Buffer.from([0xff, 0x00])]);
   r = await req(h, 'POST', '/call', {}, env('full', { content_type: 'text/plain' }));
-  e = JSON.parse(r.body.toString());
+  e = JSON.parse(r.body.toString()) as typeof e;
   assert.equal([e.status_code, e.headers['X-A'], e.body], [201, ['b'], 'made']);
   r = await req(h, 'POST', '/call', {}, env('throw', { content_type: 'text/plain' }));
-  e = JSON.parse(r.body.toString());
+  e = JSON.parse(r.body.toString()) as typeof e;
   assert.is(e.status_code, 500);
 });
 

@@ -159,7 +159,8 @@ async function enqueueSpread(n: number, tag: string): Promise<string[]> {
 
 async function outcomes(ids: string[]) {
   const placeholders = ids.map(() => '?').join(',');
-  return rows(`SELECT id, status, attempts, node_id FROM calls WHERE id IN (${placeholders})`, ids);
+  const r = await rows(`SELECT id, status, attempts, node_id FROM calls WHERE id IN (${placeholders})`, ids);
+  return r as unknown as Array<{ id: string; status: string; attempts: number; node_id: string | null }>;
 }
 
 test('async calls on both live nodes: each runs exactly once, both nodes work', async () => {

@@ -27,7 +27,7 @@ async function sh(cmd: string, args: string[], timeoutMs = 120_000): Promise<str
     return stdout;
   } catch (e) {
     const err = e as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}`, { cause: e });
   }
 }
 const podmanCli = (...args: string[]) => sh('podman', ['--url', `unix://${ROOTFUL_SOCKET}`, ...args]);

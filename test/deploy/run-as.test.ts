@@ -32,8 +32,8 @@ const podfnUid = uidOf('podfn');
 const runnable = process.getuid!() === 0 && podfnUid !== undefined && rootlessSocket !== ROOTFUL_SOCKET;
 const rootfulClosed = fs.existsSync(ROOTFUL_SOCKET) && (fs.statSync(ROOTFUL_SOCKET).mode & 0o060) === 0;
 // what this host cannot show is reported by uvu as skipped, never as passed
-const needsRunAs = runnable ? test : test.skip;
-const needsClosedRootful = runnable && rootfulClosed ? test : test.skip;
+const needsRunAs = runnable ? test : test.skip.bind(test);
+const needsClosedRootful = runnable && rootfulClosed ? test : test.skip.bind(test);
 
 test.after(async () => {
   await srv?.stop();

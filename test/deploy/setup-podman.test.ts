@@ -21,7 +21,7 @@ const USER = 'podfn-setup-test';
 const SCRIPT = path.resolve('scripts/setup-podman.sh');
 const isRoot = process.getuid?.() === 0;
 // what this host cannot show is reported by uvu as skipped, never as passed
-const needsRoot = isRoot ? test : test.skip;
+const needsRoot = isRoot ? test : test.skip.bind(test);
 
 function setup(): { status: number | null; out: string } {
   const r = spawnSync('bash', [SCRIPT, '--user', USER], {
@@ -78,7 +78,7 @@ function assertServiceWorks(): void {
   assert.not.match(ps.out, /running/i, 'the killed container is not reported as running');
 }
 
-test.before(async () => {
+test.before(() => {
   if (!isRoot) return;
   const up = setup();
   assert.is(up.status, 0, up.out);

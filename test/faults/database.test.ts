@@ -153,11 +153,11 @@ test('a database file that cannot be opened is "unavailable" (503 disk-side faul
   // libsql throws this when it opens a connection (at start, and after every transaction) and the
   // file cannot be opened: here a folder that does not exist; in production a file system gone or no
   // file descriptors left
-  let err: unknown;
+  let err: Error | undefined;
   try {
     createClient({ url: `file:${path.join(work, 'no-such-dir', 'podfn.db')}` }).close();
   } catch (e) {
-    err = e;
+    err = e as Error;
   }
   assert.ok(err, 'opening failed');
   assert.ok(isUnavailable(err), String(err));
@@ -166,7 +166,7 @@ test('a database file that cannot be opened is "unavailable" (503 disk-side faul
 });
 
 // The faults need root (loop mount, chattr): elsewhere uvu reports each of them as skipped.
-const needsRoot = isRoot ? test : test.skip;
+const needsRoot = isRoot ? test : test.skip.bind(test);
 if (isRoot) {
   test.before(async () => {
     fs.mkdirSync(mnt);
@@ -230,7 +230,7 @@ needsRoot('after a clean stop the database is intact and holds everything (needs
   await integrityOk();
   const apps = (await sql('SELECT name FROM apps ORDER BY name')).map((r) => r[0]);
   assert.equal(apps, stored.apps.map((a) => a.name));
-  const routes = (await sql('SELECT app_name, path FROM routes ORDER BY app_name, path')).map((r) => `${r[0]}${r[1]}`);
+  const routes = (await sql('SELECT app_name, path FROM routes ORDER BY app_name, path')).map((r) => `${r[0] as string}${r[1] as string}`);
   assert.equal(routes, stored.routes.map((r) => `${r.app_name}${r.path}`).sort());
 });
 

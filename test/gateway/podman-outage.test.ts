@@ -18,7 +18,7 @@ let service: ChildProcess | undefined;
 let srv: TestServer;
 let api: Client;
 
-async function waitFor(cond: () => Promise<boolean>, ms: number, what: string) {
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -29,7 +29,7 @@ async function waitFor(cond: () => Promise<boolean>, ms: number, what: string) {
 
 async function startService() {
   service = spawn('podman', ['system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore' });
-  await waitFor(async () => fs.existsSync(sock), 60_000, 'the podman socket');
+  await waitFor(() => fs.existsSync(sock), 60_000, 'the podman socket');
 }
 
 async function stopService() {

@@ -1,6 +1,5 @@
 // Table-driven bad-request checks for the black-box suites: each case must get its 4xx JSON error and
 // leave everything stored exactly as it was. All cases run; the failure lists every one that failed.
-import * as assert from 'uvu/assert';
 import { expectError, expectNoChange, expectOk, type Body, type Client } from './http.ts';
 
 export interface Case {

@@ -36,7 +36,7 @@ export async function requirePodman(socketPath = testSocketPath()): Promise<Podm
   try {
     await podman.ping();
   } catch (err) {
-    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); start it (npm run setup) or set PODFN_CONTAINER_HOST`);
+    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); start it (npm run setup) or set PODFN_CONTAINER_HOST`, { cause: err });
   }
   return podman;
 }

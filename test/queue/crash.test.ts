@@ -33,8 +33,8 @@ async function statuses(store: Store): Promise<Map<string, { status: string; att
   // the error only where there is one, so equality checks on clean calls stay short
   return new Map(
     rs.rows.map((r) => [
-      String(r.id),
-      { status: String(r.status), attempts: Number(r.attempts), node: r.node_id === null ? null : String(r.node_id), ...(r.error ? { error: String(r.error) } : {}) },
+      String(r.id as string),
+      { status: String(r.status as string), attempts: Number(r.attempts), node: r.node_id === null ? null : String(r.node_id as string), ...(r.error ? { error: String(r.error as string) } : {}) },
     ]),
   );
 }

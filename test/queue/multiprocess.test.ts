@@ -114,7 +114,7 @@ test('SIGKILL: the calls the dead process was running are re-run by another afte
   const runs = path.join(ts.dir, 'runs-b.txt');
   const ids = await enqueue(10);
   const a = await startWorker('A', runs, { workers: 4, sleepMs: 60_000, leaseMs: 1000 });
-  await waitFor('A runs 4 calls', async () => runsOf(runs).length === 4, 60_000);
+  await waitFor('A runs 4 calls', () => runsOf(runs).length === 4, 60_000);
   a.child.kill('SIGKILL');
   assert.equal(await a.exited, { code: null, signal: 'SIGKILL' });
   const killedIds = runsOf(runs).map(([, id]) => id);
@@ -144,7 +144,7 @@ test('SIGTERM: unfinished calls go back to the queue (attempt not counted) and t
   const runs = path.join(ts.dir, 'runs-c.txt');
   const ids = await enqueue(3);
   const a = await startWorker('A', runs, { workers: 2, sleepMs: 60_000, shutdownGraceMs: 300 });
-  await waitFor('A runs 2 calls', async () => runsOf(runs).length === 2, 60_000);
+  await waitFor('A runs 2 calls', () => runsOf(runs).length === 2, 60_000);
   const t0 = Date.now();
   a.child.kill('SIGTERM');
   assert.equal(await a.exited, { code: 0, signal: null }, a.stderr());

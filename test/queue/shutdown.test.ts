@@ -8,7 +8,7 @@ import { startServer } from '../helpers/server.ts';
 import { client, expectOk } from '../helpers/http.ts';
 import { containersOf, image, podmanReady, testNodeId } from '../helpers/podman.ts';
 import { openStore } from '../../src/store/db.ts';
-import { sleep, waitFor } from './helpers.ts';
+import { waitFor } from './helpers.ts';
 
 const test = suite('queue: graceful shutdown (black-box)');
 
@@ -42,8 +42,8 @@ test('SIGTERM: sync call finishes, unfinished async calls are re-queued, hot con
     assert.ok(took >= 7500 && took < 60_000, `shutdown took ${took} ms (grace 8 s)`);
     const rows = await store.client.execute("SELECT id, status, attempts, lease_owner FROM calls WHERE type = 'async'");
     for (const r of rows.rows) {
-      assert.is(r.status, 'queued', `call ${r.id}`);
-      assert.is(Number(r.attempts), 0, `call ${r.id}: the interrupted attempt is not counted`);
+      assert.is(r.status, 'queued', `call ${r.id as string}`);
+      assert.is(Number(r.attempts), 0, `call ${r.id as string}: the interrupted attempt is not counted`);
       assert.is(r.lease_owner, null);
     }
     assert.is(rows.rows.length, 3);

@@ -14,7 +14,7 @@ import type { RouteCache } from '../../src/gateway/route-cache.ts';
 import type { CallRequest, CallResult } from '../../src/runner/types.ts';
 import { addRoute, faultResult, gatewayCall, loadedCache, memoryLog, okResult, quietLog, sleep, waitFor } from './helpers.ts';
 
-type Script = (call: CallRequest, n: number) => Promise<CallResult>;
+type Script = (call: CallRequest, n: number) => CallResult | Promise<CallResult>;
 
 interface Ctx {
   t: TempStore;
@@ -106,7 +106,7 @@ test('a call runs with the route as it is when it starts (image, config)', async
   }, { workers: 1 });
   try {
     await submit(ctx, 'blocker');
-    await waitFor('blocker running', async () => ctx.seen.length === 1);
+    await waitFor('blocker running', () => ctx.seen.length === 1);
     const id = await submit(ctx, 'later');
     const r = (await routes.getRoute(ctx.t.store.db, 'wa', '/job'))!;
     await routes.updateRoute(ctx.t.store.db, { ...r, image: 'localhost/podfn-test/new:2', config: { NEW: 'yes' } });
@@ -123,7 +123,7 @@ test('a call runs with the route as it is when it starts (image, config)', async
 
 test('platform failures are retried with backoff, then recorded as error with the reason', async () => {
   const times: number[] = [];
-  const ctx = await setup(async () => {
+  const ctx = await setup(() => {
     times.push(Date.now());
     return faultResult(503, 'container runtime unavailable: connect ENOENT', { platformError: true });
   });
@@ -144,7 +144,7 @@ test('platform failures are retried with backoff, then recorded as error with th
 });
 
 test('a platform failure followed by success ends as success on attempt 2', async () => {
-  const ctx = await setup(async (_c, n) => (n === 1 ? faultResult(503, 'Podman down', { platformError: true }) : okResult()));
+  const ctx = await setup((_c, n) => (n === 1 ? faultResult(503, 'Podman down', { platformError: true }) : okResult()));
   try {
     const c = await final(ctx, await submit(ctx));
     assert.is(c.status, 'success');
@@ -156,7 +156,7 @@ test('a platform failure followed by success ends as success on attempt 2', asyn
 });
 
 test('function failures are recorded once, not retried: bad_exit, timeout', async () => {
-  const ctx = await setup(async (call) =>
+  const ctx = await setup((call) =>
     call.body.toString() === 'exit'
       ? faultResult(502, 'function exited with code 3', { reason: 'bad_exit', log: Buffer.from('exiting with 3\n') })
       : faultResult(504, 'Timed out', { reason: 'timeout' }),
@@ -179,7 +179,7 @@ test('function failures are recorded once, not retried: bad_exit, timeout', asyn
 });
 
 test('route config PODFN_RETRY_ON_FAILURE=true retries function failures up to the maximum', async () => {
-  const ctx = await setup(async (_c, n) => (n < 3 ? faultResult(502, 'function exited with code 1', { reason: 'bad_exit' }) : okResult()), {}, { PODFN_RETRY_ON_FAILURE: 'true' });
+  const ctx = await setup((_c, n) => (n < 3 ? faultResult(502, 'function exited with code 1', { reason: 'bad_exit' }) : okResult()), {}, { PODFN_RETRY_ON_FAILURE: 'true' });
   try {
     const c = await final(ctx, await submit(ctx));
     assert.is(c.status, 'success');
@@ -190,7 +190,7 @@ test('route config PODFN_RETRY_ON_FAILURE=true retries function failures up to t
 });
 
 test('a call whose route was deleted meanwhile ends as error with a clear reason', async () => {
-  const ctx = await setup(async () => okResult(), { workers: 0 });
+  const ctx = await setup(() => okResult(), { workers: 0 });
   try {
     const id = await submit(ctx);
     await routes.deleteRoute(ctx.t.store.db, 'wa', '/job');
@@ -199,7 +199,7 @@ test('a call whose route was deleted meanwhile ends as error with a clear reason
     const q2 = await startQueue({
       store: ctx.t.store,
       routes: ctx.cache,
-      invoker: { run: async () => okResult() },
+      invoker: { run: () => Promise.resolve(okResult()) },
       log: quietLog,
       options: defaultQueueOptions({ workers: 1, pollMs: 20 }),
     });
@@ -219,7 +219,7 @@ test('heartbeats keep a long call\'s lease alive: no other node re-queues it', a
   }, { leaseMs: 300 });
   try {
     const id = await submit(ctx);
-    await waitFor('running', async () => ctx.seen.length === 1);
+    await waitFor('running', () => ctx.seen.length === 1);
     for (let i = 0; i < 8; i++) {
       await sleep(100);
       assert.equal(await recoverExpired(ctx.t.store.db, Date.now()), { requeued: 0, failed: 0 });

@@ -151,7 +151,7 @@ test('labels and isolation settings are applied to the container', async () => {
   const info = await env.podman.docker.getContainer(ids[0]!).inspect();
   const h = info.HostConfig;
   assert.is(h.ReadonlyRootfs, true);
-  assert.ok((h.CapDrop ?? []).length > 0, `CapDrop ${JSON.stringify(h.CapDrop)}`);
+  assert.ok(((h.CapDrop as string[] | undefined) ?? []).length > 0, `CapDrop ${JSON.stringify(h.CapDrop)}`);
   assert.equal(h.CapAdd ?? [], []);
   assert.is(h.NetworkMode, 'none');
   assert.is(h.Init, true);
@@ -162,7 +162,7 @@ test('labels and isolation settings are applied to the container', async () => {
   const limit = reservedMemoryMb(64, env.options) * 1024 * 1024;
   assert.is(h.Memory, limitsEnforced ? limit : 0);
   if (limitsEnforced) assert.is(h.MemorySwap, limit);
-  assert.ok((h.SecurityOpt ?? []).some((o: string) => o.includes('no-new-privileges')), JSON.stringify(h.SecurityOpt));
+  assert.ok(((h.SecurityOpt as string[] | undefined) ?? []).some((o: string) => o.includes('no-new-privileges')), JSON.stringify(h.SecurityOpt));
   assert.ok(Object.keys(h.Tmpfs ?? {}).includes('/tmp'), JSON.stringify(h.Tmpfs));
   const nofile = (h.Ulimits ?? []).find((u) => (u.Name ?? "").toLowerCase().endsWith('nofile'));
   const { rootless } = await env.podman.info();
@@ -200,7 +200,7 @@ test('missing image -> 502 naming the image, not retryable', async () => {
 // socket lives under /run/user/, see podman.test.ts): elsewhere uvu reports this test as skipped.
 // CI's runner-rootful run covers it.
 const rootful = !testOptions().socketPath.startsWith('/run/user/');
-(rootful ? test : test.skip)('OOM -> 502 naming out-of-memory (needs rootful Podman, where memory limits are enforced)', async () => {
+(rootful ? test : test.skip.bind(test))('OOM -> 502 naming out-of-memory (needs rootful Podman, where memory limits are enforced)', async () => {
   const env = await setup();
   const info = await env.podman.info();
   assert.ok(info.limitsEnforced, `Podman at ${env.options.socketPath} enforces memory limits (cgroup v${info.cgroupVersion})`);

@@ -176,7 +176,7 @@ test('through Runner.run: hot dispatch, drain and state', async () => {
     assert.ok(r.body.equals(binary));
     assert.is(runner.state().hot.totals.idle, 1);
     await runner.drain('testapp', '/runner');
-    await waitFor('drained', async () => runner.state().hot.totals.pools === 0, 5000);
+    await waitFor('drained', () => runner.state().hot.totals.pools === 0, 5000);
   } finally {
     await runner.close();
   }

@@ -13,7 +13,7 @@ export interface HotEnv {
   memory: MemoryAdmission;
   pools: HotPools;
   /** ids of this suite's containers (any state) */
-  containers(): Promise<string[]>;
+  containers: () => Promise<string[]>;
 }
 
 export async function hotEnv(overrides: Partial<RunnerOptions> = {}): Promise<HotEnv> {
@@ -30,7 +30,7 @@ export async function hotEnv(overrides: Partial<RunnerOptions> = {}): Promise<Ho
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -48,7 +48,7 @@ test('idle_timeout reaps idle containers', async () => {
   assert.is((await containers()).length, 1);
   assert.is(memory.used, reservedMemoryMb(64, options), 'the hot container holds its memory (and its tmpfs) while alive');
   await waitFor('idle container reaped', async () => (await containers()).length === 0, 30_000);
-  await waitFor('memory released on close', async () => memory.used === 0, 30_000);
+  await waitFor('memory released on close', () => memory.used === 0, 30_000);
   assert.is(pools.stats().totals.pools, 0);
 });
 
@@ -152,8 +152,8 @@ test('drain: idle containers close now, a busy one after its call; new calls get
   await Promise.all([pools.run(makeCall(fn)), pools.run(makeCall(fn))]);
   assert.is((await containers()).length, 2);
   const busy = pools.run(makeCall(fn, { headers: { 'x-fixture-sleep-ms': ['1000'] } }));
-  await waitFor('one container busy', async () => pools.stats().totals.busy === 1, 30_000);
-  await pools.drain('testapp', '/drain');
+  await waitFor('one container busy', () => pools.stats().totals.busy === 1, 30_000);
+  pools.drain('testapp', '/drain');
   await waitFor('idle one closed', async () => (await containers()).length === 1, 30_000);
   const updated = { ...fn, config: { SLEEP_MS: '5' } };
   const fresh = await pools.run(makeCall(updated));
@@ -199,7 +199,7 @@ test('close() stops every container', async () => {
   const b = fnSpec({ image: image('sleep'), format: 'json', path: '/c2', config: { SLEEP_MS: '2000' } });
   await pools.run(makeCall(a));
   const inflight = pools.run(makeCall(b));
-  await waitFor('a busy container', async () => pools.stats().totals.busy === 1, 30_000);
+  await waitFor('a busy container', () => pools.stats().totals.busy === 1, 30_000);
   await pools.close();
   assert.is((await containers()).length, 0);
   const cut = await inflight;

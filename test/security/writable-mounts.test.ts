@@ -44,7 +44,7 @@ const sockets = [testSocketPath(), ...(testSocketPath() !== ROOTFUL_SOCKET ? [RO
 
 for (const socket of sockets) {
   const here = socket !== ROOTFUL_SOCKET || hasRootful;
-  const onSocket = here ? test : test.skip;
+  const onSocket = here ? test : test.skip.bind(test);
   const needs = here ? '' : ` (needs rootful Podman at ${ROOTFUL_SOCKET})`;
   onSocket(`${socket}: defaults: /tmp 64 MiB, /run, /var/tmp and /dev/shm 1 MiB, /dev and / read-only${needs}`, async () => {
     const out = await fill(socket, {});
@@ -70,7 +70,7 @@ for (const socket of sockets) {
 // rootful Podman enforces memory limits where the kernel has the memory controller (cgroup v1: its
 // own hierarchy; v2: the unified one)
 const memoryCgroup = existsSync('/sys/fs/cgroup/memory') || existsSync('/sys/fs/cgroup/cgroup.controllers');
-(hasRootful && memoryCgroup ? test : test.skip)(`rootful (memory limits enforced): a full /tmp does not use up the route's memory (needs rootful Podman at ${ROOTFUL_SOCKET} and the memory cgroup)`, async () => {
+(hasRootful && memoryCgroup ? test : test.skip.bind(test))(`rootful (memory limits enforced): a full /tmp does not use up the route's memory (needs rootful Podman at ${ROOTFUL_SOCKET} and the memory cgroup)`, async () => {
   const podman = await requirePodman(ROOTFUL_SOCKET);
   const info = await podman.info();
   assert.ok(info.limitsEnforced, `Podman at ${ROOTFUL_SOCKET} enforces memory limits`);

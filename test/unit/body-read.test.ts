@@ -12,7 +12,7 @@ import { ApiError } from '../../src/models/errors.ts';
 const test = suite('http/body: readIncoming');
 
 /** A server whose handler hands each request's readIncoming outcome to `onResult`. */
-async function withServer(onResult: (r: Buffer | unknown) => void, fn: (port: number) => Promise<void>, before?: (req: http.IncomingMessage) => Promise<void>) {
+async function withServer(onResult: (r: unknown) => void, fn: (port: number) => Promise<void>, before?: (req: http.IncomingMessage) => Promise<void>) {
   const server = http.createServer((req, res) => {
     void (async () => {
       if (before) await before(req);

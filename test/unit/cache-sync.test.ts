@@ -21,7 +21,10 @@ async function node(store: Store, clock: { now: number }, batch = 50) {
   const sync = new CacheSync({
     db: store.db,
     cache,
-    changed: async (app, path) => void drained.push(path === undefined ? app : `${app}${path}`),
+    changed: (app, path) => {
+      drained.push(path === undefined ? app : `${app}${path}`);
+      return Promise.resolve();
+    },
     log,
     options: { pollMs: 60_000, keepMs: 600_000, batch },
     now: () => clock.now,

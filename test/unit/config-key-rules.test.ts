@@ -6,7 +6,7 @@
 // A route jwt_key needs at least 32 bytes; shorter stored ones are reported as jwt_key_weak.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseConfigMap, mergeConfig } from '../../src/models/config-map.ts';
+import { parseConfigMap } from '../../src/models/config-map.ts';
 import { parseNewApp, parseAppUpdate, applyAppUpdate } from '../../src/models/app.ts';
 import { parseRouteBody, newRoute, applyRoutePatch, routeJson, type Route } from '../../src/models/route.ts';
 import { throwsApi } from '../helpers/api-error.ts';

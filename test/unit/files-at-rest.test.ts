@@ -31,7 +31,7 @@ function recorder(): { log: { info(obj: object, msg: string): void; warn(obj: ob
 }
 
 /** Runs `fn` with the umask a default shell has, so modes come from podfn rather than the umask. */
-async function withUmask022<T>(fn: () => Promise<T>): Promise<T> {
+async function withUmask022<T>(fn: () => T | Promise<T>): Promise<T> {
   const old = process.umask(0o022);
   try {
     return await fn();
@@ -119,7 +119,7 @@ test('admin token: a new file and its new folder are 0600/0700; a loose one is m
   const d = tmp();
   const settings = (file: string) => ({ PODFN_ADMIN_TOKEN: '', PODFN_JWT_KEY: '', PODFN_ADMIN_TOKEN_FILE: file, PODFN_DB_URL: 'file:./x.db', HOST: '127.0.0.1', PORT: 1 });
   const file = path.join(d, 'new', 'admin-token');
-  await withUmask022(async () => applyAdminToken(settings(file), recorder().log, () => undefined));
+  await withUmask022(() => applyAdminToken(settings(file), recorder().log, () => undefined));
   assert.is(mode(file), 0o600);
   assert.is(mode(path.dirname(file)), 0o700);
 

@@ -82,7 +82,10 @@ test('json: request envelope', () => {
   assert.is(req.method, 'POST');
   assert.is(req.target, '/call');
   assert.equal(get(req.headers, 'content-type'), ['application/json']);
-  const env = JSON.parse(req.body.toString());
+  const env = JSON.parse(req.body.toString()) as {
+    call_id: string; deadline: string; method: string; request_url: string; headers: Record<string, string[] | undefined>;
+    params: Record<string, string>; content_type: string; body: string; body_encoding: string; protocol: unknown;
+  };
   assert.is(env.call_id, 'call-1');
   assert.is(env.deadline, '2024-01-02T03:04:05.678Z');
   assert.is(env.method, 'PUT');

@@ -31,9 +31,10 @@ class FakeSlot implements PoolSlot {
     if (call.headers['x-break']) this.healthy = false;
     return { status: 200, headers: [['x-slot', this.id]], body: Buffer.from(this.id), log: Buffer.alloc(0), outcome: 'success' };
   }
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.healthy = false;
     this.closed = true;
+    return Promise.resolve();
   }
   onDeath(l: () => void): void {
     this.deathListeners.push(l);

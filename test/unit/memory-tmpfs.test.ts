@@ -21,13 +21,13 @@ const TMPFS_MB = 20 + 2 + 2 + 4;
 /** A Podman that notes how much memory was reserved when asked to create, then refuses. */
 function refusingPodman(memory: MemoryAdmission, seen: { usedAtCreate?: number; spec?: Docker.ContainerCreateOptions }): Podman {
   const fake = {
-    inspectImage: async (): Promise<ImageInfo> => ({ id: 'sha256:x', labels: {}, env: [], transport: 'stdio' }),
-    createContainer: async (spec: Docker.ContainerCreateOptions): Promise<string> => {
+    inspectImage: (): Promise<ImageInfo> => Promise.resolve({ id: 'sha256:x', labels: {}, env: [], transport: 'stdio' }),
+    createContainer: (spec: Docker.ContainerCreateOptions): Promise<string> => {
       seen.usedAtCreate = memory.used;
       seen.spec = spec;
-      throw new Error('create refused by the test');
+      return Promise.reject(new Error('create refused by the test'));
     },
-    removeOrDefer: async (): Promise<boolean> => true,
+    removeOrDefer: (): Promise<boolean> => Promise.resolve(true),
   };
   return fake as unknown as Podman;
 }

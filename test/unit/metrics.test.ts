@@ -53,9 +53,9 @@ test('PodfnMetrics: calls by route and status, durations, cold starts, errors, n
     coldRunning: 5,
     inflight: 6,
     memory: { totalMb: 1024, usedMb: 128, waiting: 0 },
-    queueDepth: async () => {
-      if (depth < 0) throw new Error('db down');
-      return depth;
+    queueDepth: () => {
+      if (depth < 0) return Promise.reject(new Error('db down'));
+      return Promise.resolve(depth);
     },
   }));
   const route = {};

@@ -98,9 +98,9 @@ fuzzed('a __proto__ config key is stored as data, in parse and merge (not droppe
   assert.equal(Object.keys(parsed), ['__proto__', 'K']);
   assert.is(JSON.stringify(parsed), '{"__proto__":"x","K":"v"}');
   assert.is(Object.getPrototypeOf(parsed), Object.prototype);
-  const merged = mergeConfig({ A: 'a' }, JSON.parse('{"__proto__":"y"}'));
+  const merged = mergeConfig({ A: 'a' }, JSON.parse('{"__proto__":"y"}') as Record<string, string>);
   assert.is(JSON.stringify(merged), '{"A":"a","__proto__":"y"}');
-  assert.is(JSON.stringify(mergeConfig(merged, JSON.parse('{"__proto__":""}'))), '{"A":"a"}');
+  assert.is(JSON.stringify(mergeConfig(merged, JSON.parse('{"__proto__":""}') as Record<string, string>)), '{"A":"a"}');
 });
 
 fuzzed('a __proto__ header is stored as data, in parse and merge', () => {

@@ -49,12 +49,12 @@ async function urlOf(publicUrl: string | undefined, host: string, target: string
   const deps: GatewayDeps = {
     cache,
     runner: {
-      run: async (call) => {
+      run: (call) => {
         seen = call;
-        return { status: 200, headers: [], body: Buffer.from('ok'), log: Buffer.alloc(0), outcome: 'success' };
+        return Promise.resolve({ status: 200, headers: [], body: Buffer.from('ok'), log: Buffer.alloc(0), outcome: 'success' });
       },
     },
-    calls: { recordSync: () => undefined, enqueue: async () => undefined },
+    calls: { recordSync: () => undefined, enqueue: () => Promise.resolve(undefined) },
     log: createLogger('silent'),
     syncBodyLimit: 1024,
     asyncBodyLimit: 1024,

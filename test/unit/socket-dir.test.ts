@@ -22,7 +22,7 @@ function ask(p: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = net.connect(p);
     let got = '';
-    c.on('data', (d) => (got += d));
+    c.on('data', (d) => (got += d.toString()));
     c.on('end', () => resolve(got));
     c.on('error', reject);
   });
@@ -131,7 +131,7 @@ test('folder policy: a socket owned by root is rootful Podman, whose container r
 });
 
 // chown to another user needs root: elsewhere uvu reports this as skipped, never as passed
-(process.getuid!() === 0 ? test : test.skip)('folder policy: rootless owns its own uid and its /etc/subuid range only (needs root)', async () => {
+(process.getuid!() === 0 ? test : test.skip.bind(test))('folder policy: rootless owns its own uid and its /etc/subuid range only (needs root)', async () => {
   const dir = tmp();
   const sock = path.join(dir, 'rootless.sock');
   const s = await listen(sock, 'x');

@@ -39,9 +39,10 @@ test('open creates missing folders, applies every migration, WAL and foreign key
   try {
     assert.ok(s.embedded);
     assert.ok(await pingStore(s));
-    assert.is(String((await s.client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode), 'wal');
+    const journal = (await s.client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode as string | undefined;
+    assert.is(String(journal), 'wal');
     assert.is(Number((await s.client.execute('PRAGMA foreign_keys')).rows[0]?.foreign_keys), 1);
-    const tables = (await s.client.execute("SELECT name FROM sqlite_master WHERE type = 'table'")).rows.map((r) => String(r.name));
+    const tables = (await s.client.execute("SELECT name FROM sqlite_master WHERE type = 'table'")).rows.map((r) => String(r.name as string));
     for (const t of ['apps', 'routes', 'calls', 'call_logs']) assert.ok(tables.includes(t), t);
     await apps.insertApp(s.db, { name: 'kept', config: { A: 'a' } });
   } finally {

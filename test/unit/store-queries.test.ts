@@ -104,11 +104,11 @@ test('deleteApp: has_routes keeps app and routes; not_found; deleted once the ro
 test('deleteApp decides "no routes left" inside the DELETE itself (one statement, no check-then-act)', async () => {
   const { client } = ts.store;
   const seen: string[] = [];
-  const original = client.execute;
+  const original = client.execute.bind(client);
   // drizzle runs every statement through client.execute(stmt) with a {sql, args} object
   client.execute = ((stmt: { sql: string } | string, ...rest: unknown[]) => {
     seen.push(typeof stmt === 'string' ? stmt : stmt.sql);
-    return (original as (...a: unknown[]) => unknown).call(client, stmt, ...rest);
+    return (original as (...a: unknown[]) => unknown)(stmt, ...rest);
   }) as typeof client.execute;
   try {
     await apps.insertApp(ts.store.db, { name: 'solo', config: {} });
