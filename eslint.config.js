@@ -15,10 +15,7 @@ const boundary = (folder, allow, message, extra = []) => ({
     'no-restricted-imports': [
       'error',
       {
-        patterns: [
-          { group: notInto(...ALL.filter((f) => f !== folder && !allow.includes(f))), message },
-          ...extra,
-        ],
+        patterns: [{ group: notInto(...ALL.filter((f) => f !== folder && !allow.includes(f))), message }, ...extra],
       },
     ],
   },

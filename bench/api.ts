@@ -39,7 +39,8 @@ interface Stats {
 function timed(agent: http.Agent, port: number, method: string, path: string, body: string | undefined, expect: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> =
+      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -99,7 +100,8 @@ async function main() {
   const port = srv.port;
   const getPath = (i: number) => `/v1/apps/${APP}/routes${BASE_ROUTES[i % BASE_ROUTES.length]}`;
   const getRoute = (i: number) => timed(agent, port, 'GET', getPath(i), undefined, 200);
-  const createRoute = (path: string) => timed(agent, port, 'POST', `/v1/apps/${APP}/routes`, JSON.stringify({ route: { path, image: 'localhost/podfn-test/bench:1', config: { K: 'v' } } }), 200);
+  const createRoute = (path: string) =>
+    timed(agent, port, 'POST', `/v1/apps/${APP}/routes`, JSON.stringify({ route: { path, image: 'localhost/podfn-test/bench:1', config: { K: 'v' } } }), 200);
 
   const measureGets = async (label: string) => {
     const out: Record<string, Stats> = {};
@@ -133,7 +135,11 @@ async function main() {
     const t0 = Date.now();
     const store = await openStore(srv.dbUrl);
     try {
-      for (let i = 0; i < direct; i++) await insertRoute(store.db, newRoute(APP, { path: `/grown/${i % 100}/r-${String(i).padStart(5, '0')}`, image: 'localhost/podfn-test/bench:1', config: { K: 'v' } }));
+      for (let i = 0; i < direct; i++)
+        await insertRoute(
+          store.db,
+          newRoute(APP, { path: `/grown/${i % 100}/r-${String(i).padStart(5, '0')}`, image: 'localhost/podfn-test/bench:1', config: { K: 'v' } }),
+        );
     } finally {
       store.close();
     }
@@ -145,11 +151,13 @@ async function main() {
     log(`create at ~10k routes: ${createAt10k.routes_per_s} routes/s, p50 ${createAt10k.p50_ms} ms, p99 ${createAt10k.p99_ms} ms`);
 
     const count = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: `/v1/apps/${APP}/routes`, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve((JSON.parse(Buffer.concat(chunks).toString()) as { routes: unknown[] }).routes.length));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: `/v1/apps/${APP}/routes`, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve((JSON.parse(Buffer.concat(chunks).toString()) as { routes: unknown[] }).routes.length));
+        })
+        .on('error', reject);
     });
     if (count !== TOTAL_ROUTES) throw new Error(`expected ${TOTAL_ROUTES} routes, the API lists ${count}`);
     const large = await measureGets('10k routes');
@@ -163,7 +171,13 @@ async function main() {
     };
     const result = {
       bench: 'api',
-      host: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, loadavg_1m_start: loadStart, loadavg_1m_end: round(os.loadavg()[0]!) },
+      host: {
+        node: process.version,
+        cpus: os.cpus().length,
+        platform: `${os.platform()} ${os.release()}`,
+        loadavg_1m_start: loadStart,
+        loadavg_1m_end: round(os.loadavg()[0]!),
+      },
       method: { requests_per_case: REQUESTS, warmup: WARMUP, client: 'node:http keep-alive Agent, same host', endpoint: 'GET /v1/apps/{app}/routes/{route}' },
       get_route_10_routes: small,
       create_routes: { ...create, n: CREATES },

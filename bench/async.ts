@@ -24,15 +24,18 @@ const log = (m: string) => progress(`[bench:async] ${m}`);
 function post202(agent: http.Agent, port: number, path: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.request({ agent, host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'text/plain', 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode !== 202) reject(new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-        else resolve(performance.now() - t0);
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { agent, host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'text/plain', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 202) reject(new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+          else resolve(performance.now() - t0);
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -84,7 +87,14 @@ async function main() {
     }
     const drainSecs = (performance.now() - t0) / 1000;
     const failed = expectOk<{ calls: unknown[] }>(await c.get('/v1/apps/bench/calls?status=error&per_page=100')).calls.length;
-    result.drain = { calls: total, workers: WORKERS, seconds: round(drainSecs), calls_per_s: Math.round(total / drainSecs), errors: failed, includes: 'gateway restart and hot container start-up' };
+    result.drain = {
+      calls: total,
+      workers: WORKERS,
+      seconds: round(drainSecs),
+      calls_per_s: Math.round(total / drainSecs),
+      errors: failed,
+      includes: 'gateway restart and hot container start-up',
+    };
   } finally {
     await srv.stop();
   }

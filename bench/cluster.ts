@@ -40,9 +40,11 @@ async function acceptRate(port: number): Promise<number> {
     });
   const run = async (n: number) => {
     let left = n;
-    await Promise.all(Array.from({ length: CONC }, async () => {
-      while (left-- > 0) await post();
-    }));
+    await Promise.all(
+      Array.from({ length: CONC }, async () => {
+        while (left-- > 0) await post();
+      }),
+    );
   };
   await run(300); // warm-up
   const t0 = performance.now();
@@ -67,7 +69,12 @@ async function main() {
     await hotRoute(remote); // the replica node shares remote's routes
     const replica = await startServer({ dbUrl: sqld.url, env: { ...env, PODFN_NODE_ID: 'bench-replica', PODFN_DB_REPLICA: `file:${sqld.dir}/replica.db` } });
     servers.push(replica);
-    for (const [name, s] of [['embedded', embedded], ['remote', remote], ['replica', replica]] as const) targets.push(target(name, { port: s.port }, '/r/bench/hot', 1));
+    for (const [name, s] of [
+      ['embedded', embedded],
+      ['remote', remote],
+      ['replica', replica],
+    ] as const)
+      targets.push(target(name, { port: s.port }, '/r/bench/hot', 1));
     progress(`hot latency: ${WARMUP} warm-up + ${HOT_N} interleaved calls per gateway at concurrency 1`);
     const lat = await latencyC1(targets, WARMUP, HOT_N);
     progress(`async accept: ${ASYNC_N} calls at concurrency ${CONC}, embedded then sqld`);

@@ -38,7 +38,11 @@ async function latency(paths: Record<string, () => Promise<void>>): Promise<Reco
 async function throughput(one: () => Promise<void>, conc: number, total = N * 4): Promise<number> {
   let left = total;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: conc }, async () => { while (left-- > 0) await one(); }));
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
   return Math.round(total / ((performance.now() - t0) / 1000));
 }
 
@@ -49,14 +53,15 @@ const viaPool = (fn: FunctionSpec) => async () => {
 
 function direct(sock: string, maxSockets: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  return () => new Promise<void>((resolve, reject) => {
-    const req = http.request({ agent, socketPath: sock, method: 'POST', path: '/echo', headers: { 'Content-Length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ agent, socketPath: sock, method: 'POST', path: '/echo', headers: { 'Content-Length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const one = fnSpec({ image: image('echo'), format: 'http', path: '/echo', maxConcurrency: 1 });

@@ -54,7 +54,10 @@ async function phase(port: number, rate: number, seconds: number) {
   agent.destroy();
   const by: Record<string, number> = {};
   for (const o of all) by[o.status] = (by[o.status] ?? 0) + 1;
-  const ok = all.filter((o) => o.status === 200).map((o) => o.ms).sort((a, b) => a - b);
+  const ok = all
+    .filter((o) => o.status === 200)
+    .map((o) => o.ms)
+    .sort((a, b) => a - b);
   const shed = all.filter((o) => o.status === 429 || o.status === 503);
   const shedMs = shed.map((o) => o.ms).sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
@@ -73,7 +76,13 @@ async function phase(port: number, rate: number, seconds: number) {
 async function main() {
   await requirePodman();
   const srv = await startServer({
-    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_NODE_ID: `bench-ov-${process.pid}`, PODFN_HOT_QUEUE_SIZE: String(C * 2), PODFN_HOT_QUEUE_TARGET_MS: process.env.BENCH_QUEUE_TARGET_MS ?? '10', PODFN_LOG_LEVEL: 'error' },
+    env: {
+      PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`,
+      PODFN_NODE_ID: `bench-ov-${process.pid}`,
+      PODFN_HOT_QUEUE_SIZE: String(C * 2),
+      PODFN_HOT_QUEUE_TARGET_MS: process.env.BENCH_QUEUE_TARGET_MS ?? '10',
+      PODFN_LOG_LEVEL: 'error',
+    },
   });
   try {
     const api = client(srv.url);

@@ -33,7 +33,14 @@ const IMAGE = 'localhost/podfn-test/echo:latest';
 /** A/B runs: another checkout (with node_modules) whose src/main.ts is the gateway under test */
 const GATEWAY_ROOT = process.env.BENCH_GATEWAY_ROOT ? path.resolve(process.env.BENCH_GATEWAY_ROOT) : ROOT;
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
-const N = { hot: num('BENCH_HOT_N', 2000), warmup: num('BENCH_HOT_WARMUP', 200), rps: num('BENCH_RPS_N', 5000), cold: num('BENCH_COLD_N', 30), coldWarmup: 3, conc: 32 };
+const N = {
+  hot: num('BENCH_HOT_N', 2000),
+  warmup: num('BENCH_HOT_WARMUP', 200),
+  rps: num('BENCH_RPS_N', 5000),
+  cold: num('BENCH_COLD_N', 30),
+  coldWarmup: 3,
+  conc: 32,
+};
 const DEADLINE_MS = 175_000;
 
 const started = performance.now();
@@ -106,7 +113,12 @@ async function main() {
   const sampler = new RssSampler(gw.child.pid);
   sampler.start();
   progress(`hot c=1: ${N.warmup} warm-up + ${N.hot} requests each, interleaved (gateway, direct, proxy)`);
-  const c1 = await hotLatency({ gateway: gwHot, direct: directC1, proxy: proxyC1 }, { gateway: gw.child.pid, proxy: px.child.pid, fn: fnPids }, N.warmup, N.hot);
+  const c1 = await hotLatency(
+    { gateway: gwHot, direct: directC1, proxy: proxyC1 },
+    { gateway: gw.child.pid, proxy: px.child.pid, fn: fnPids },
+    N.warmup,
+    N.hot,
+  );
   await sleep(2000);
   const rssIdle = rssMb(gw.child.pid);
   const rssIdleAnon = rssMb(gw.child.pid, 'RssAnon');
@@ -145,9 +157,22 @@ async function main() {
     ratio_vs_libpod_wait: ratio(coldRes.gateway.p50_ms, coldRes.bare_libpod_wait.p50_ms),
   };
 
-  const g = c1.latency.gateway!, d = c1.latency.direct!, p = c1.latency.proxy!;
+  const g = c1.latency.gateway!,
+    d = c1.latency.direct!,
+    p = c1.latency.proxy!;
   const result = {
-    machine: { gateway_root: GATEWAY_ROOT, gateway_entry: process.env.BENCH_GATEWAY_ENTRY ?? BUNDLE_ENTRY, cpus: os.cpus().length, loadavg_1m_start: loadStart, loadavg_1m_end: Math.round(os.loadavg()[0]! * 100) / 100, node: process.version, podman_socket: socketPath, podman_rootless: podmanInfo.rootless, cgroup_version: podmanInfo.cgroup, gateway_node_args: nodeArgs },
+    machine: {
+      gateway_root: GATEWAY_ROOT,
+      gateway_entry: process.env.BENCH_GATEWAY_ENTRY ?? BUNDLE_ENTRY,
+      cpus: os.cpus().length,
+      loadavg_1m_start: loadStart,
+      loadavg_1m_end: Math.round(os.loadavg()[0]! * 100) / 100,
+      node: process.version,
+      podman_socket: socketPath,
+      podman_rootless: podmanInfo.rootless,
+      cgroup_version: podmanInfo.cgroup,
+      gateway_node_args: nodeArgs,
+    },
     settings: { body_bytes: 11, hot_warmup: N.warmup, hot_requests: N.hot, rps_requests: N.rps, concurrency: N.conc, cold_calls: N.cold },
     hot: {
       gateway: g,
@@ -160,7 +185,8 @@ async function main() {
       cpu_us_per_req_c1: c1.cpu_us_per_req,
       first_call_ms: Math.round(firstHotMs),
       rps_c32: {
-        basis: 'ratio uses gateway route max_concurrency=1 (one container, one keep-alive socket) vs proxy with a 1-socket agent; direct = 1 keep-alive connection to the same socket',
+        basis:
+          'ratio uses gateway route max_concurrency=1 (one container, one keep-alive socket) vs proxy with a 1-socket agent; direct = 1 keep-alive connection to the same socket',
         gateway: rpsGateway.rps,
         proxy: rpsProxy.rps,
         direct: rpsDirect.rps,
@@ -174,7 +200,11 @@ async function main() {
       note: 'VmRSS of the gateway process (as machine.gateway_entry and gateway_node_args say; by default as npm start and the Containerfile run it); idle = 2 s after the c=1 phase; *_anon_mb = RssAnon, the private part (file pages such as the node binary are shared)',
       start_mb: rssStart,
       idle_mb: rssIdle,
-      idle_anon_mb: rssIdleAnon, load_mb: rssLoad, after_load_idle_mb: rssAfter, gateway_start_ms: gw.startMs },
+      idle_anon_mb: rssIdleAnon,
+      load_mb: rssLoad,
+      after_load_idle_mb: rssAfter,
+      gateway_start_ms: gw.startMs,
+    },
     // the cgroup's figure when the container has its own (rootful); else the processes' RSS (incl. shared node binary pages)
     hot_container_mem_mb: hotMem.cgroup_working_set_mb ?? hotMem.processes_rss_mb,
     hot_container_mem: hotMem,

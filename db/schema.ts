@@ -13,7 +13,9 @@ export const apps = sqliteTable('apps', {
 export const routes = sqliteTable(
   'routes',
   {
-    appName: text('app_name').notNull().references(() => apps.name),
+    appName: text('app_name')
+      .notNull()
+      .references(() => apps.name),
     path: text('path').notNull(),
     image: text('image').notNull(),
     memory: integer('memory').notNull(),

@@ -178,7 +178,10 @@ function tightenTokenFile(file: string, log: Log): void {
     const st = fs.lstatSync(file);
     if (!st.isFile()) throw new Error('not a regular file');
     fs.chmodSync(file, 0o600);
-    log.warn({ tokenFile: file, was: `0${(st.mode & 0o777).toString(8)}` }, 'the admin token file was readable by group or others: made it 0600 (rotate the token if others may have read it)');
+    log.warn(
+      { tokenFile: file, was: `0${(st.mode & 0o777).toString(8)}` },
+      'the admin token file was readable by group or others: made it 0600 (rotate the token if others may have read it)',
+    );
   } catch (e) {
     log.warn({ tokenFile: file, err: (e as Error).message }, 'the admin token file is readable by group or others: chmod 600 it');
   }

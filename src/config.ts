@@ -37,58 +37,126 @@ const baseUrl = z.string().transform((v, ctx) => {
 export const settings = {
   PORT: [int(0, 65535), '8080', 'HTTP port of the gateway and admin API'],
   HOST: [z.string().min(1), '0.0.0.0', 'address to listen on'],
-  PODFN_DB_URL: [z.string().regex(/^(file:|https?:\/\/|libsql:\/\/|wss?:\/\/)/, 'must be a libSQL URL (file:, http(s)://, libsql://, ws(s)://)'), 'file:./data/podfn.db', 'libSQL database URL; file: is the embedded database'],
+  PODFN_DB_URL: [
+    z.string().regex(/^(file:|https?:\/\/|libsql:\/\/|wss?:\/\/)/, 'must be a libSQL URL (file:, http(s)://, libsql://, ws(s)://)'),
+    'file:./data/podfn.db',
+    'libSQL database URL; file: is the embedded database',
+  ],
   PODFN_DB_AUTH_TOKEN: [z.string(), '', 'auth token for a remote libSQL server'],
   PODFN_LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'log level (pino)'],
   PODFN_ADMIN_BODY_LIMIT: [int(1024, 64 * MiB), String(MiB), 'max bytes of an admin API request body (413 above)'],
-  PODFN_ADMIN_TOKEN: [z.string().regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces (several tokens: comma-separated)'), '', 'bearer token(s) required on /v1 and /tasks, comma-separated (empty = admin API open)'],
+  PODFN_ADMIN_TOKEN: [
+    z.string().regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces (several tokens: comma-separated)'),
+    '',
+    'bearer token(s) required on /v1 and /tasks, comma-separated (empty = admin API open)',
+  ],
   PODFN_JWT_KEY: [z.string(), '', 'HS256 key: a JWT signed with it is accepted on /v1 and /tasks as well as the token (empty = off)'],
-  PODFN_ADMIN_TOKEN_FILE: [z.string(), '', 'admin token file, one token per line; generated (mode 0600, printed once) when missing; auto = admin-token next to the embedded database; ignored when PODFN_ADMIN_TOKEN or PODFN_JWT_KEY is set (empty = off; npm start and the gateway image set it)'],
+  PODFN_ADMIN_TOKEN_FILE: [
+    z.string(),
+    '',
+    'admin token file, one token per line; generated (mode 0600, printed once) when missing; auto = admin-token next to the embedded database; ignored when PODFN_ADMIN_TOKEN or PODFN_JWT_KEY is set (empty = off; npm start and the gateway image set it)',
+  ],
   PODFN_MAX_HEADERS: [int(1, 10_000), '100', 'max request header fields (431 above)'],
   PODFN_MAX_HEADER_BYTES: [int(1024, 1024 * 1024), '16384', 'max bytes of the request line and headers (431 above, answered by node)'],
   PODFN_MAX_INFLIGHT: [int(1, 1_000_000), '512', '/r calls in progress at once on this node, counted once the request body is in (503 with Retry-After above)'],
-  PODFN_HEADERS_TIMEOUT_MS: [int(100, 3_600_000), '10000', 'how long a client may take to send the request line and headers, from the connection\'s opening or the request\'s first byte (408 and close after; idle keep-alive time does not count)'],
+  PODFN_HEADERS_TIMEOUT_MS: [
+    int(100, 3_600_000),
+    '10000',
+    "how long a client may take to send the request line and headers, from the connection's opening or the request's first byte (408 and close after; idle keep-alive time does not count)",
+  ],
   PODFN_BODY_TIMEOUT_MS: [int(100, 3_600_000), '10000', 'how long a client may take to send a whole request body, /r and admin API (408 and close after)'],
-  PODFN_MAX_CONNECTIONS_PER_CLIENT: [int(0, 1_000_000), '256', 'open connections per client IP address; more are closed at once, unanswered (0 = no cap; behind a reverse proxy all clients share its address)'],
+  PODFN_MAX_CONNECTIONS_PER_CLIENT: [
+    int(0, 1_000_000),
+    '256',
+    'open connections per client IP address; more are closed at once, unanswered (0 = no cap; behind a reverse proxy all clients share its address)',
+  ],
   PODFN_SYNC_BODY_LIMIT: [int(0, 1024 * MiB), String(6 * MiB), 'max bytes of a /r request body for sync routes (413 above)'],
   PODFN_ASYNC_BODY_LIMIT: [int(0, 1024 * MiB), String(MiB), 'max bytes of a /r request body for async routes (413 above)'],
   PODFN_MAX_MEMORY_MB: [int(1, 1024 * 1024), '8192', 'largest route memory (MiB) the API accepts'],
   PODFN_MAX_TIMEOUT: [int(1, 86400), '3600', 'largest route timeout (s) the API accepts'],
   PODFN_MAX_IDLE_TIMEOUT: [int(1, 86400), '3600', 'largest route idle_timeout (s) the API accepts'],
-  PODFN_RUN_AS: [z.string().regex(/^([a-z_][a-z0-9_-]{0,31})?$/, 'must be a user name'), '', 'started as root: switch to this user (after preparing the data and socket folders for it) before serving; npm start sets podfn (empty = keep running as whoever started it)'],
-  PODFN_CONTAINER_HOST: [z.string(), '', 'Podman (or Docker-compatible) API socket, unix:///path; default: the rootless socket of user podfn when run as root, else $XDG_RUNTIME_DIR/podman/podman.sock'],
-  PODFN_NODE_ID: [z.string().regex(/^([a-z0-9-]{1,32})?$/, 'must be 1-32 of a-z, 0-9, -'), '', 'this node\'s id (labels, records); default: derived from the host name'],
-  PODFN_ADVERTISE_URL: [z.union([z.literal(''), z.string().url()]), '', 'address this node is reached at, listed by GET /v1/nodes; default: http://<host name>:<PORT>'],
-  PODFN_PUBLIC_URL: [baseUrl, '', 'public base URL of the gateway (https://fn.example.com, or with the base path a reverse proxy mounts it at): REQUEST_URL, Fn-Request-Url and request_url are built from it (empty = from the Host header the client sent, which the client controls)'],
+  PODFN_RUN_AS: [
+    z.string().regex(/^([a-z_][a-z0-9_-]{0,31})?$/, 'must be a user name'),
+    '',
+    'started as root: switch to this user (after preparing the data and socket folders for it) before serving; npm start sets podfn (empty = keep running as whoever started it)',
+  ],
+  PODFN_CONTAINER_HOST: [
+    z.string(),
+    '',
+    'Podman (or Docker-compatible) API socket, unix:///path; default: the rootless socket of user podfn when run as root, else $XDG_RUNTIME_DIR/podman/podman.sock',
+  ],
+  PODFN_NODE_ID: [
+    z.string().regex(/^([a-z0-9-]{1,32})?$/, 'must be 1-32 of a-z, 0-9, -'),
+    '',
+    "this node's id (labels, records); default: derived from the host name",
+  ],
+  PODFN_ADVERTISE_URL: [
+    z.union([z.literal(''), z.string().url()]),
+    '',
+    'address this node is reached at, listed by GET /v1/nodes; default: http://<host name>:<PORT>',
+  ],
+  PODFN_PUBLIC_URL: [
+    baseUrl,
+    '',
+    'public base URL of the gateway (https://fn.example.com, or with the base path a reverse proxy mounts it at): REQUEST_URL, Fn-Request-Url and request_url are built from it (empty = from the Host header the client sent, which the client controls)',
+  ],
   PODFN_HEARTBEAT_MS: [int(100, 600_000), '5000', 'how often this node refreshes its row in GET /v1/nodes (dead after 3 missed beats)'],
   PODFN_CACHE_POLL_MS: [int(20, 60_000), '500', 'how often the route cache picks up app/route writes made through other nodes (the coherence bound)'],
-  PODFN_CACHE_CHANGES_KEEP_MS: [int(60_000, 7 * 86_400_000), '600000', 'app/route change log kept for other nodes; a node out of touch longer reloads every route'],
-  PODFN_DB_REPLICA: [z.string().regex(/^(file:.+)?$/, 'must be file:<path>'), '', 'embedded replica of a remote PODFN_DB_URL (file:<path>): reads are local, writes go to the server (empty = off)'],
+  PODFN_CACHE_CHANGES_KEEP_MS: [
+    int(60_000, 7 * 86_400_000),
+    '600000',
+    'app/route change log kept for other nodes; a node out of touch longer reloads every route',
+  ],
+  PODFN_DB_REPLICA: [
+    z.string().regex(/^(file:.+)?$/, 'must be file:<path>'),
+    '',
+    'embedded replica of a remote PODFN_DB_URL (file:<path>): reads are local, writes go to the server (empty = off)',
+  ],
   PODFN_DB_REPLICA_SYNC_MS: [int(100, 3_600_000), '1000', 'how often the embedded replica pulls from the server'],
   PODFN_FUNCTION_NETWORK: [z.string().regex(/^[a-zA-Z0-9_.-]+$/), 'none', 'network mode of function containers'],
   PODFN_FUNCTION_READONLY: [bool, 'true', 'read-only root file system for functions'],
-  PODFN_FUNCTION_TMPFS_MB: [int(0, 65536), '64', 'size (MiB) of the writable /tmp tmpfs in functions with a read-only root (0 = read-only); counted in the memory a call reserves and in its container\'s memory limit'],
-  PODFN_FUNCTION_RUN_TMPFS_MB: [int(0, 65536), '1', 'size (MiB) of each of the writable /run and /var/tmp tmpfs in functions with a read-only root (0 = read-only); counted like PODFN_FUNCTION_TMPFS_MB'],
+  PODFN_FUNCTION_TMPFS_MB: [
+    int(0, 65536),
+    '64',
+    "size (MiB) of the writable /tmp tmpfs in functions with a read-only root (0 = read-only); counted in the memory a call reserves and in its container's memory limit",
+  ],
+  PODFN_FUNCTION_RUN_TMPFS_MB: [
+    int(0, 65536),
+    '1',
+    'size (MiB) of each of the writable /run and /var/tmp tmpfs in functions with a read-only root (0 = read-only); counted like PODFN_FUNCTION_TMPFS_MB',
+  ],
   PODFN_FUNCTION_SHM_MB: [int(0, 65536), '1', 'size (MiB) of the /dev/shm tmpfs in functions (0 = read-only); counted like PODFN_FUNCTION_TMPFS_MB'],
   PODFN_FUNCTION_PIDS_LIMIT: [int(0, 1_000_000), '256', 'pids limit per function container (0 = unlimited)'],
   PODFN_FUNCTION_NOFILE: [int(16, 1_048_576), '1024', 'nofile ulimit of function containers'],
   PODFN_FUNCTION_NPROC: [int(16, 1_048_576), '1024', 'nproc ulimit of function containers'],
-  PODFN_ENV_UNDERSCORE_HEADERS: [bool, 'false', 'pass request headers whose names contain _ to cold functions as HEADER_* variables (off: dropped, as nginx and CGI servers do, since X_Remote_User and X-Remote-User map to the same HEADER_X_REMOTE_USER)'],
+  PODFN_ENV_UNDERSCORE_HEADERS: [
+    bool,
+    'false',
+    'pass request headers whose names contain _ to cold functions as HEADER_* variables (off: dropped, as nginx and CGI servers do, since X_Remote_User and X-Remote-User map to the same HEADER_X_REMOTE_USER)',
+  ],
   PODFN_HOT_MAX_CONCURRENCY: [int(1, 10000), '8', 'hot containers per route when the route says max_concurrency 0'],
   PODFN_HOT_QUEUE_SIZE: [int(0, 1_000_000), '100', 'calls that may wait per hot route when all its containers are busy'],
   PODFN_HOT_QUEUE_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call may wait for a hot container'],
-  PODFN_HOT_QUEUE_TARGET_MS: [int(0, 60_000), '0', 'load shedding: while a route\'s queue has not been empty for 100 ms, a queued call waits at most this long for a hot container, then 429, so admitted calls stay fast under sustained overload (0 = off: calls queue up to PODFN_HOT_QUEUE_WAIT_MS, as in fn)'],
+  PODFN_HOT_QUEUE_TARGET_MS: [
+    int(0, 60_000),
+    '0',
+    "load shedding: while a route's queue has not been empty for 100 ms, a queued call waits at most this long for a hot container, then 429, so admitted calls stay fast under sustained overload (0 = off: calls queue up to PODFN_HOT_QUEUE_WAIT_MS, as in fn)",
+  ],
   PODFN_HOT_START_TIMEOUT_MS: [int(100, 600_000), '5000', 'how long a hot container may take to open its socket'],
-  PODFN_SOCKET_DIR: [z.string().startsWith('/').max(60), '/run/podfn/sockets', 'host folder for hot containers\' sockets (short: socket paths must stay < 107 bytes)'],
+  PODFN_SOCKET_DIR: [
+    z.string().startsWith('/').max(60),
+    '/run/podfn/sockets',
+    "host folder for hot containers' sockets (short: socket paths must stay < 107 bytes)",
+  ],
   PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above)'],
   PODFN_MAX_LOG_BYTES: [int(0, 1024 * MiB), String(MiB), 'max log bytes kept per call (truncated above)'],
-  PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', 'memory (MiB) the runner may promise to containers (0 = the host\'s total)'],
+  PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', "memory (MiB) the runner may promise to containers (0 = the host's total)"],
   PODFN_MEMORY_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call waits for memory before 503'],
   PODFN_ASYNC_WORKERS: [int(0, 1000), '4', 'async calls this gateway runs at once (0 = none; only /tasks consumers run them)'],
   PODFN_ASYNC_MAX_ATTEMPTS: [int(1, 100), '3', 'attempts per async call for platform failures and lost workers (then status error)'],
   PODFN_ASYNC_RETRY_BASE_MS: [int(0, 3_600_000), '1000', 'backoff before async retry n: base * 2^(n-1), +-20% jitter'],
   PODFN_ASYNC_RETRY_MAX_MS: [int(0, 86_400_000), '60000', 'cap of the async retry backoff'],
-  PODFN_QUEUE_LEASE_MS: [int(200, 3_600_000), '30000', 'lease of a claimed async call; a dead gateway\'s calls are re-queued after it'],
+  PODFN_QUEUE_LEASE_MS: [int(200, 3_600_000), '30000', "lease of a claimed async call; a dead gateway's calls are re-queued after it"],
   PODFN_QUEUE_POLL_MS: [int(10, 60_000), '500', 'how often idle async workers look for calls queued by other gateways or due retries'],
   PODFN_TASK_LEASE_MS: [int(200, 86_400_000), '60000', 'a task handed out by GET /tasks returns to the queue when not acknowledged within this'],
   PODFN_RECORD_SYNC_CALLS: [bool, 'true', 'record sync calls (batched off the request path)'],
@@ -129,7 +197,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (e) {
     throw new ConfigError(`invalid configuration:\n  PODFN_CONTAINER_HOST=${JSON.stringify(cfg.PODFN_CONTAINER_HOST)}: ${(e as Error).message}`);
   }
-  const nodeId = cfg.PODFN_NODE_ID || os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 32) || 'node';
+  const nodeId =
+    cfg.PODFN_NODE_ID ||
+    os
+      .hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 32) ||
+    'node';
   const totalMemoryMb = cfg.PODFN_TOTAL_MEMORY_MB || Math.floor(os.totalmem() / MiB);
   return { ...cfg, containerSocket, nodeId, totalMemoryMb };
 }
@@ -157,7 +232,10 @@ function defaultRootlessSocket(env: NodeJS.ProcessEnv): string {
 
 function uidOf(user: string): number | undefined {
   try {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+    const line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${user}:`));
     const uid = line?.split(':')[2];
     return uid === undefined ? undefined : Number(uid);
   } catch {

@@ -64,13 +64,26 @@ async function main() {
   });
   await cacheSync.start();
 
-  const queue = await startQueue({ store, routes: cache, invoker: runner, log: log.child({ part: 'queue' }), options: defaultQueueOptions(queueOptionsFrom(config)) });
+  const queue = await startQueue({
+    store,
+    routes: cache,
+    invoker: runner,
+    log: log.child({ part: 'queue' }),
+    options: defaultQueueOptions(queueOptionsFrom(config)),
+  });
   const calls: CallSink = queue.sink;
   // the gateway's in-flight count is read at scrape time; the gateway is built below
   let inflight = () => 0;
   const metrics = new PodfnMetrics(config.nodeId, VERSION, () => {
     const s = runner.state();
-    return { hot: s.hot.totals, coldRunning: s.cold.running, memory: s.memory, inflight: inflight(), queueDepth: () => queue.depth(), listenerRefused: s.listenerRefused };
+    return {
+      hot: s.hot.totals,
+      coldRunning: s.cold.running,
+      memory: s.memory,
+      inflight: inflight(),
+      queueDepth: () => queue.depth(),
+      listenerRefused: s.listenerRefused,
+    };
   });
 
   const hotContainers = () => {

@@ -91,7 +91,9 @@ export function dropPrivileges(config: Config, env: NodeJS.ProcessEnv = process.
     try {
       fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
     } catch {
-      throw new PrivilegeError(`user ${who.name} cannot reach ${what} at ${dir}: put podfn where that user can read it (for example not under /root, which is 0700), or set PODFN_RUN_AS= to keep root (not recommended)`);
+      throw new PrivilegeError(
+        `user ${who.name} cannot reach ${what} at ${dir}: put podfn where that user can read it (for example not under /root, which is 0700), or set PODFN_RUN_AS= to keep root (not recommended)`,
+      );
     }
   }
   try {

@@ -61,8 +61,19 @@ function ownCgroup(pid: number, id: string): boolean {
 export async function containerMemory(docker: Docker, c: HotContainerInfo): Promise<ContainerMemory> {
   const own = c.pid > 0 && ownCgroup(c.pid, c.id);
   const cgroup = own ? await cgroupMemory(docker, c.id) : { usage: null, working: null };
-  const rss = c.pid > 0 ? processTree(c.pid).map((pid) => rssMb(pid)).filter(Number.isFinite).reduce((a, b) => a + b, 0) : 0;
-  return { own_cgroup: own, cgroup_usage_mb: cgroup.usage, cgroup_working_set_mb: cgroup.working, processes_rss_mb: rss > 0 ? Math.round(rss * 10) / 10 : null };
+  const rss =
+    c.pid > 0
+      ? processTree(c.pid)
+          .map((pid) => rssMb(pid))
+          .filter(Number.isFinite)
+          .reduce((a, b) => a + b, 0)
+      : 0;
+  return {
+    own_cgroup: own,
+    cgroup_usage_mb: cgroup.usage,
+    cgroup_working_set_mb: cgroup.working,
+    processes_rss_mb: rss > 0 ? Math.round(rss * 10) / 10 : null,
+  };
 }
 
 async function cgroupMemory(docker: Docker, id: string): Promise<{ usage: number | null; working: number | null }> {

@@ -11,7 +11,14 @@ export interface Gateway {
   startMs: number;
 }
 
-export async function startGateway(o: { root: string; tmp: string; nodeId: string; socketPath: string; nodeArgs?: string[]; entry?: string }): Promise<Gateway> {
+export async function startGateway(o: {
+  root: string;
+  tmp: string;
+  nodeId: string;
+  socketPath: string;
+  nodeArgs?: string[];
+  entry?: string;
+}): Promise<Gateway> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -29,7 +29,10 @@ export interface Child {
  * Starts `node [nodeArgs] --import tsx <script> [args]` (plain `node` for .js/.mjs files) and resolves once a stdout/stderr line matches
  * `ready` (returning that line), or rejects on exit/timeout with the process's last output.
  */
-export function startTs(script: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; cwd: string; ready: RegExp; timeoutMs: number }): Promise<{ child: Child; line: string }> {
+export function startTs(
+  script: string,
+  opts: { args?: string[]; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; cwd: string; ready: RegExp; timeoutMs: number },
+): Promise<{ child: Child; line: string }> {
   const loader = /\.m?js$/.test(script) ? [] : ['--import', 'tsx'];
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, script, ...(opts.args ?? [])], {
     cwd: opts.cwd,
@@ -90,7 +93,10 @@ export class RssSampler {
   private max = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pid: number, private readonly everyMs = 50) {}
+  constructor(
+    private readonly pid: number,
+    private readonly everyMs = 50,
+  ) {}
 
   start(): void {
     this.sample();

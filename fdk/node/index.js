@@ -22,7 +22,11 @@ function decodeInput(body, contentType) {
   const text = body.toString('utf8');
   const utf8 = Buffer.from(text, 'utf8').equals(body);
   if (utf8 && /\bjson\b/i.test(contentType || '') && text.trim() !== '') {
-    try { return JSON.parse(text); } catch { /* not JSON after all: hand over the text */ }
+    try {
+      return JSON.parse(text);
+    } catch {
+      /* not JSON after all: hand over the text */
+    }
   }
   return utf8 ? text : body;
 }
@@ -46,9 +50,16 @@ function normalize(out) {
   let type;
   if (body === undefined || body === null) body = Buffer.alloc(0);
   else if (Buffer.isBuffer(body)) type = 'application/octet-stream';
-  else if (body instanceof Uint8Array) { body = Buffer.from(body); type = 'application/octet-stream'; }
-  else if (typeof body === 'string') { body = Buffer.from(body, 'utf8'); type = 'text/plain; charset=utf-8'; }
-  else { body = Buffer.from(JSON.stringify(body), 'utf8'); type = 'application/json'; }
+  else if (body instanceof Uint8Array) {
+    body = Buffer.from(body);
+    type = 'application/octet-stream';
+  } else if (typeof body === 'string') {
+    body = Buffer.from(body, 'utf8');
+    type = 'text/plain; charset=utf-8';
+  } else {
+    body = Buffer.from(JSON.stringify(body), 'utf8');
+    type = 'application/json';
+  }
   if (type && !has('content-type')) headers['Content-Type'] = type;
   const status = Number.isInteger(res.status) && res.status >= 100 && res.status <= 599 ? res.status : 200;
   return { status, headers, body };
@@ -140,8 +151,13 @@ function toEnvelope(res) {
     if (k.toLowerCase() === 'content-type') contentType = v;
     headers[k] = [v];
   }
-  return JSON.stringify({ status_code: res.status, headers, content_type: contentType,
-    body: utf8 ? text : res.body.toString('base64'), body_encoding: utf8 ? 'utf8' : 'base64' });
+  return JSON.stringify({
+    status_code: res.status,
+    headers,
+    content_type: contentType,
+    body: utf8 ? text : res.body.toString('base64'),
+    body_encoding: utf8 ? 'utf8' : 'base64',
+  });
 }
 
 function errorResponse(err) {
@@ -161,14 +177,23 @@ function serveHot(fn, format, listener) {
         if (format === 'json') {
           const [input, ctx] = fromEnvelope(JSON.parse(raw.toString('utf8')));
           let r;
-          try { r = normalize(await fn(input, ctx)); } catch (err) { r = errorResponse(err); }
+          try {
+            r = normalize(await fn(input, ctx));
+          } catch (err) {
+            r = errorResponse(err);
+          }
           const text = toEnvelope(r);
           out = { status: 200, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(text, 'utf8') };
         } else {
           const [input, ctx] = fromHttp(req, raw);
-          try { out = normalize(await fn(input, ctx)); } catch (err) { out = errorResponse(err); }
+          try {
+            out = normalize(await fn(input, ctx));
+          } catch (err) {
+            out = errorResponse(err);
+          }
         }
-      } catch (err) { // a malformed envelope: the platform's fault, not the handler's
+      } catch (err) {
+        // a malformed envelope: the platform's fault, not the handler's
         out = errorResponse(err);
       }
       res.writeHead(out.status, Object.assign({}, out.headers, { 'Content-Length': out.body.length }));

@@ -34,7 +34,10 @@ export function request(path: string, opts: RequestOptions = {}): Promise<ApiRes
   const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
   const headers: Record<string, string> = { ...opts.headers };
   // The gateway's PODFN_ADMIN_TOKEN may list several tokens: the CLI presents the first.
-  const token = (process.env.PODFN_ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).find((t) => t);
+  const token = (process.env.PODFN_ADMIN_TOKEN ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .find((t) => t);
   if (token) headers.Authorization = `Bearer ${token}`;
   const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
   if (body) headers['Content-Length'] = String(body.length);
@@ -46,8 +49,15 @@ export function request(path: string, opts: RequestOptions = {}): Promise<ApiRes
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.on('error', (e) => reject(new CliError(`cannot reach the podfn gateway at ${base.origin} (${(e as NodeJS.ErrnoException).code ?? e.message})`,
-      EXIT.UNAVAILABLE, 'start it with `podfn server start`, or set PODFN_API_URL to where it runs')));
+    req.on('error', (e) =>
+      reject(
+        new CliError(
+          `cannot reach the podfn gateway at ${base.origin} (${(e as NodeJS.ErrnoException).code ?? e.message})`,
+          EXIT.UNAVAILABLE,
+          'start it with `podfn server start`, or set PODFN_API_URL to where it runs',
+        ),
+      ),
+    );
     req.end(body);
   });
 }
@@ -59,7 +69,9 @@ export function errorMessage(res: ApiResponse): string {
     const j = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
     if (typeof j.error?.message === 'string') return j.error.message;
     if (typeof j.message === 'string') return j.message;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return text.trim() || `HTTP ${res.status}`;
 }
 
@@ -88,7 +100,7 @@ export async function admin<T = Record<string, unknown>>(method: string, path: s
   }
 }
 
-const AUTH_HINT = 'set PODFN_ADMIN_TOKEN to one of the gateway\'s admin tokens (or a JWT signed with its PODFN_JWT_KEY)';
+const AUTH_HINT = "set PODFN_ADMIN_TOKEN to one of the gateway's admin tokens (or a JWT signed with its PODFN_JWT_KEY)";
 
 /** The hint for an error status: the caller's for 404, the token one for 401/403. */
 export function hintFor(status: number, notFound?: string): string | undefined {

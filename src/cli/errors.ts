@@ -23,7 +23,11 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
-  constructor(message: string, readonly code: ExitCode = EXIT.FAILED, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly code: ExitCode = EXIT.FAILED,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }

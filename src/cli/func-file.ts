@@ -29,7 +29,21 @@ export interface FuncFile {
   headers: Record<string, string>;
 }
 
-const FIELDS = ['name', 'version', 'runtime', 'entrypoint', 'path', 'type', 'format', 'memory', 'timeout', 'idle_timeout', 'max_concurrency', 'config', 'headers'] as const;
+const FIELDS = [
+  'name',
+  'version',
+  'runtime',
+  'entrypoint',
+  'path',
+  'type',
+  'format',
+  'memory',
+  'timeout',
+  'idle_timeout',
+  'max_concurrency',
+  'config',
+  'headers',
+] as const;
 const INTS = { memory: [1, 1024 * 1024], timeout: [0, 86400], idle_timeout: [0, 86400], max_concurrency: [0, 10000] } as const;
 const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -79,11 +93,21 @@ export function validateFunc(entries: Map<string, Entry>, file = 'func.yaml'): F
   const runtimeE = get('runtime');
   if (!runtimeE) throw new FuncFileError(file, `missing required field "runtime" (one of ${RUNTIMES.join(', ')})`);
   const runtime = oneOf(file, 'runtime', scalarOf(file, 'runtime', runtimeE), RUNTIMES);
-  const f: FuncFile = { name: name.value, version: '0.0.1', runtime, path: `/${name.value.split('/').pop()}`, type: 'sync', format: 'default', config: {}, headers: {} };
+  const f: FuncFile = {
+    name: name.value,
+    version: '0.0.1',
+    runtime,
+    path: `/${name.value.split('/').pop()}`,
+    type: 'sync',
+    format: 'default',
+    config: {},
+    headers: {},
+  };
   const version = get('version');
   if (version) {
     const v = scalarOf(file, 'version', version);
-    if (!TAG.test(v.value)) throw new FuncFileError(file, `line ${v.line}: version must be a valid image tag (letters, digits, _ . -), got ${JSON.stringify(v.value)}`);
+    if (!TAG.test(v.value))
+      throw new FuncFileError(file, `line ${v.line}: version must be a valid image tag (letters, digits, _ . -), got ${JSON.stringify(v.value)}`);
     f.version = v.value;
   }
   const entry = get('entrypoint');
@@ -92,7 +116,10 @@ export function validateFunc(entries: Map<string, Entry>, file = 'func.yaml'): F
   if (p) {
     const v = scalarOf(file, 'path', p);
     if (!ROUTE_PATH.test(v.value) || /\/\.\.?(\/|$)/.test(v.value) || v.value.length > 256) {
-      throw new FuncFileError(file, `line ${v.line}: path must be an absolute route path like /hello (no //, . or .. segments, spaces, ? # % :), got ${JSON.stringify(v.value)}`);
+      throw new FuncFileError(
+        file,
+        `line ${v.line}: path must be an absolute route path like /hello (no //, . or .. segments, spaces, ? # % :), got ${JSON.stringify(v.value)}`,
+      );
     }
     f.path = v.value;
   }
@@ -134,7 +161,11 @@ export function loadFunc(dir: string): { func: FuncFile; file: string } {
     const file = path.join(dir, n);
     if (fs.existsSync(file)) return { func: parseFunc(fs.readFileSync(file, 'utf8'), file), file };
   }
-  throw new CliError(`no func.yaml in ${path.resolve(dir)}`, EXIT.BAD_FUNC, 'run this in a function folder, pass --dir, or create one with `podfn init --runtime node <name>`');
+  throw new CliError(
+    `no func.yaml in ${path.resolve(dir)}`,
+    EXIT.BAD_FUNC,
+    'run this in a function folder, pass --dir, or create one with `podfn init --runtime node <name>`',
+  );
 }
 
 /** name:version, with `localhost/` added to bare names (no registry is consulted). */

@@ -16,7 +16,15 @@ import { server } from './commands/server.ts';
 import { VERSION } from '../version.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void | number>> = {
-  apps, routes, config, call, calls, init, build, deploy, server,
+  apps,
+  routes,
+  config,
+  call,
+  calls,
+  init,
+  build,
+  deploy,
+  server,
 };
 
 export async function run(argv: string[]): Promise<number> {

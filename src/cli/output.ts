@@ -19,7 +19,11 @@ export function table(header: string[], rows: string[][], empty: string): void {
     return;
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   line(fmt(header.map((h) => h.toUpperCase())));
   for (const r of rows) line(fmt(r));
 }

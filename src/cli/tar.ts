@@ -62,7 +62,11 @@ export function tarDirectory(dir: string, skip: (rel: string) => boolean = () =>
   return Buffer.concat(parts);
 }
 
-export interface TarEntry { name: string; data: Buffer; mode?: number }
+export interface TarEntry {
+  name: string;
+  data: Buffer;
+  mode?: number;
+}
 
 /** Adds in-memory files (and their folders) to a tar made by tarDirectory, before its end blocks. */
 export function appendFiles(tar: Buffer, entries: TarEntry[]): Buffer {
@@ -72,7 +76,10 @@ export function appendFiles(tar: Buffer, entries: TarEntry[]): Buffer {
     const segs = e.name.split('/').slice(0, -1);
     for (let i = 1; i <= segs.length; i++) {
       const d = `${segs.slice(0, i).join('/')}/`;
-      if (!dirs.has(d)) { dirs.add(d); parts.push(header(d, 0, 0o755, '5')); }
+      if (!dirs.has(d)) {
+        dirs.add(d);
+        parts.push(header(d, 0, 0o755, '5'));
+      }
     }
     const pad = (512 - (e.data.length % 512)) % 512;
     parts.push(header(e.name, e.data.length, e.mode ?? 0o644, '0'), e.data, Buffer.alloc(pad));

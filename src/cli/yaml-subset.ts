@@ -3,7 +3,10 @@
 // 'single' quoted scalars. Anything else (lists, deeper nesting, anchors, block scalars, tabs, flow
 // collections) is rejected with a line-numbered message rather than guessed at, so no YAML library is needed.
 export class YamlError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
@@ -70,7 +73,8 @@ export function parseYamlSubset(text: string): Map<string, Entry> {
     if (lead.length > 0) {
       if (!open) throw new YamlError(n, `unexpected indentation before "${key}" (only config: and headers: take nested keys)`);
       if (open.indent === null) open.indent = lead.length;
-      else if (lead.length !== open.indent) throw new YamlError(n, `inconsistent indentation under "${open.key}:" (nested keys must line up; deeper nesting is not supported)`);
+      else if (lead.length !== open.indent)
+        throw new YamlError(n, `inconsistent indentation under "${open.key}:" (nested keys must line up; deeper nesting is not supported)`);
       if (rest === '') throw new YamlError(n, `"${open.key}.${key}" needs a value (maps nest one level only)`);
       if (open.map.has(key)) throw new YamlError(n, `duplicate key "${open.key}.${key}"`);
       open.map.set(key, scalar(rest, n));

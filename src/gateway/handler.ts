@@ -55,11 +55,22 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: s
   res.end(buf);
 }
 
-const sendError = (res: ServerResponse, status: number, message: string, headers: string[] = []) =>
-  sendJson(res, status, { error: { message } }, headers);
+const sendError = (res: ServerResponse, status: number, message: string, headers: string[] = []) => sendJson(res, status, { error: { message } }, headers);
 
 const errorKind = (status: number): ErrorKind =>
-  status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 429 ? 'throttled' : status === 503 ? 'overloaded' : status >= 500 ? 'internal' : 'bad_request';
+  status === 401
+    ? 'unauthorized'
+    : status === 404
+      ? 'not_found'
+      : status === 413
+        ? 'body_too_large'
+        : status === 429
+          ? 'throttled'
+          : status === 503
+            ? 'overloaded'
+            : status >= 500
+              ? 'internal'
+              : 'bad_request';
 
 /** Adds Retry-After to the flat header list of a shed call (429 route busy, 503 platform busy). */
 function withRetryAfter(status: number, headers: string[]): string[] {
@@ -101,7 +112,10 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       const token = bearer(req.headers.authorization);
       if (!token || !verifyHs256(token, Buffer.from(route.jwtKey, 'utf8'), Date.now())) {
         req.resume();
-        return fail(res, 401, 'Unauthorized: this route needs a valid JWT (Authorization: Bearer <token> signed with the route\'s jwt_key)', ['WWW-Authenticate', 'Bearer']);
+        return fail(res, 401, "Unauthorized: this route needs a valid JWT (Authorization: Bearer <token> signed with the route's jwt_key)", [
+          'WWW-Authenticate',
+          'Bearer',
+        ]);
       }
     }
 
@@ -154,7 +168,18 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       if (metrics) {
         const startMs = result.coldStart && result.startedAt !== undefined ? result.startedAt - now : -1;
         metrics.call(route, app.name, route.path, route.format, out.status, Date.now() - started, result.coldStart === true, startMs);
-        if (result.error) metrics.error(result.throttled ? 'throttled' : result.status === 504 ? 'timeout' : result.status === 499 ? 'cancelled' : result.platformError ? 'platform' : 'function');
+        if (result.error)
+          metrics.error(
+            result.throttled
+              ? 'throttled'
+              : result.status === 504
+                ? 'timeout'
+                : result.status === 499
+                  ? 'cancelled'
+                  : result.platformError
+                    ? 'platform'
+                    : 'function',
+          );
       }
     } finally {
       inflight--;

@@ -13,9 +13,7 @@ export interface CachedApp {
   routes: Map<string, Route>;
 }
 
-export type Lookup =
-  | { ok: true; app: App; route: Route }
-  | { ok: false; missing: 'app' | 'route' };
+export type Lookup = { ok: true; app: App; route: Route } | { ok: false; missing: 'app' | 'route' };
 
 export class RouteCache {
   private apps = new Map<string, CachedApp>();

@@ -49,7 +49,9 @@ export function requireAdmin(check: (credential: string) => boolean, onDenied?: 
     if (credential === undefined || !check(credential)) {
       onDenied?.();
       const message = credential === undefined ? 'Unauthorized: this API needs Authorization: Bearer <token>' : 'Unauthorized: invalid token';
-      return jsonError(c, 401, message, { 'WWW-Authenticate': credential === undefined ? 'Bearer realm="podfn"' : 'Bearer realm="podfn", error="invalid_token"' });
+      return jsonError(c, 401, message, {
+        'WWW-Authenticate': credential === undefined ? 'Bearer realm="podfn"' : 'Bearer realm="podfn", error="invalid_token"',
+      });
     }
     await next();
   };

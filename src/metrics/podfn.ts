@@ -6,24 +6,25 @@
 import { Counter, Gauge, Histogram, Registry, type Cell, type HistogramSeries } from './registry.ts';
 
 export type ErrorKind =
-  | 'not_found'
-  | 'bad_request'
-  | 'body_too_large'
-  | 'overloaded'
-  | 'throttled'
-  | 'timeout'
-  | 'platform'
-  | 'function'
-  | 'cancelled'
-  | 'internal'
-  | 'unauthorized';
+  'not_found' | 'bad_request' | 'body_too_large' | 'overloaded' | 'throttled' | 'timeout' | 'platform' | 'function' | 'cancelled' | 'internal' | 'unauthorized';
 
-const ERROR_KINDS: readonly ErrorKind[] = ['not_found', 'bad_request', 'body_too_large', 'overloaded', 'throttled', 'timeout', 'platform', 'function', 'cancelled', 'internal', 'unauthorized'];
+const ERROR_KINDS: readonly ErrorKind[] = [
+  'not_found',
+  'bad_request',
+  'body_too_large',
+  'overloaded',
+  'throttled',
+  'timeout',
+  'platform',
+  'function',
+  'cancelled',
+  'internal',
+  'unauthorized',
+];
 
 /** seconds; calls range from sub-millisecond hot calls to hour-long timeouts */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 export const START_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
-
 
 export interface LiveState {
   hot?: { starting: number; idle: number; busy: number; queued: number };
@@ -45,7 +46,9 @@ interface RouteSeries {
 
 export class PodfnMetrics {
   readonly registry = new Registry();
-  private readonly calls = this.registry.register(new Counter('podfn_calls_total', '/r calls answered, by app, route and HTTP status', ['app', 'route', 'status']));
+  private readonly calls = this.registry.register(
+    new Counter('podfn_calls_total', '/r calls answered, by app, route and HTTP status', ['app', 'route', 'status']),
+  );
   private readonly duration = this.registry.register(
     new Histogram('podfn_call_duration_seconds', '/r call time as the client saw it', ['app', 'route', 'format'], DURATION_BUCKETS),
   );

@@ -186,7 +186,9 @@ function withConstLabels(text: string, labels: string): string {
       if (line.startsWith('#') || line === '') return line;
       const brace = line.indexOf('{');
       const space = line.indexOf(' ');
-      return brace >= 0 && brace < space ? `${line.slice(0, brace + 1)}${labels},${line.slice(brace + 1)}` : `${line.slice(0, space)}{${labels}}${line.slice(space)}`;
+      return brace >= 0 && brace < space
+        ? `${line.slice(0, brace + 1)}${labels},${line.slice(brace + 1)}`
+        : `${line.slice(0, space)}{${labels}}${line.slice(space)}`;
     })
     .join('\n');
 }

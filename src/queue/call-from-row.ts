@@ -16,7 +16,10 @@ export function callFromRow(row: CallRow, routes: RouteLookup, now: number, sign
   if (!found.ok) {
     return {
       ok: false,
-      error: found.missing === 'app' ? `app ${row.appName} was deleted before the call ran` : `route ${row.path} of app ${row.appName} was deleted before the call ran`,
+      error:
+        found.missing === 'app'
+          ? `app ${row.appName} was deleted before the call ran`
+          : `route ${row.path} of app ${row.appName} was deleted before the call ran`,
     };
   }
   const fn = functionSpec(found.app, found.route);

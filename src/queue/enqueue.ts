@@ -54,7 +54,10 @@ export class Enqueuer {
     this.pending = [];
     this.scheduled = false;
     try {
-      await insertQueued(this.client, batch.map((p) => p.row));
+      await insertQueued(
+        this.client,
+        batch.map((p) => p.row),
+      );
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;

@@ -60,7 +60,17 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
   const owner = `${options.nodeId}/${process.pid}/${randomBytes(4).toString('hex')}`;
   const workers = new Workers({ db, invoker, routes, log, options, owner });
   const enqueuer = new Enqueuer(store.client, options.maxAttempts, () => workers.notify());
-  const recorder = new SyncRecorder(store.client, { flushMs: options.recordFlushMs, batch: options.recordBatch, bufferMax: options.recordBufferMax, logMaxBytes: options.logMaxBytes, nodeId: options.nodeId }, log);
+  const recorder = new SyncRecorder(
+    store.client,
+    {
+      flushMs: options.recordFlushMs,
+      batch: options.recordBatch,
+      bufferMax: options.recordBufferMax,
+      logMaxBytes: options.logMaxBytes,
+      nodeId: options.nodeId,
+    },
+    log,
+  );
   const sweeper = new Sweeper(db, Math.max(100, Math.floor(Math.min(options.leaseMs, options.taskLeaseMs) / 4)), log, () => workers.notify());
   const retention = new Retention(db, options.retentionMs, options.retentionIntervalMs, log);
 

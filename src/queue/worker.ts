@@ -132,7 +132,8 @@ export class Workers {
         ? await retryLater(db, row.id, owner, Date.now() + decision.delayMs, decision.error)
         : await finish(db, row.id, owner, decision.outcome);
     if (!ok) log.warn({ call_id: row.id }, 'async queue: lease lost before the outcome was recorded (the call was re-queued elsewhere)');
-    else if (decision.kind === 'retry') log.info({ call_id: row.id, attempt: row.attempts, delay_ms: decision.delayMs, err: decision.error }, 'async call will be retried');
+    else if (decision.kind === 'retry')
+      log.info({ call_id: row.id, attempt: row.attempts, delay_ms: decision.delayMs, err: decision.error }, 'async call will be retried');
   }
 
   private async beat(): Promise<void> {

@@ -53,7 +53,9 @@ export function attachContainer(podman: Podman, id: string, opts: AttachOptions 
         try {
           const parsed = JSON.parse(text) as { message?: string; cause?: string };
           message = parsed.message ?? parsed.cause ?? message;
-        } catch { /* not JSON */ }
+        } catch {
+          /* not JSON */
+        }
         fail(new PodmanApiError(`attach: ${message || `HTTP ${res.statusCode}`}`, res.statusCode ?? 500));
       });
       res.on('error', (err) => fail(new PodmanUnavailableError(`attach: ${err.message}`)));

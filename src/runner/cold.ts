@@ -4,9 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { coldEnv } from './call-env.ts';
 import { buildContainerSpec, containerName, labelValue } from './container-spec.ts';
-import {
-  abortedResult, badExitResult, faultResult, oomResult, platformFaultResult, responseTooLargeResult, timeoutResult,
-} from './errors.ts';
+import { abortedResult, badExitResult, faultResult, oomResult, platformFaultResult, responseTooLargeResult, timeoutResult } from './errors.ts';
 import type { MemoryAdmission, Release } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { CappedBuffer } from './output-limit.ts';
@@ -152,7 +150,9 @@ export class ColdRunner {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       attachment.closed,
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, this.deps.options.killGraceMs); }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.deps.options.killGraceMs);
+      }),
     ]);
     clearTimeout(timer);
     return code;
@@ -160,10 +160,14 @@ export class ColdRunner {
 
   private stopped(why: Stop, log: Buffer, extra: { startedAt: number; coldStart: boolean }): CallResult {
     switch (why) {
-      case 'timeout': return timeoutResult({ log, ...extra });
-      case 'overflow': return responseTooLargeResult(this.deps.options.maxResponseBytes, { log, ...extra });
-      case 'aborted': return abortedResult({ log, ...extra });
-      case 'shutdown': return faultResult(503, 'Server shutting down', { log, reason: 'killed', platformError: true, ...extra });
+      case 'timeout':
+        return timeoutResult({ log, ...extra });
+      case 'overflow':
+        return responseTooLargeResult(this.deps.options.maxResponseBytes, { log, ...extra });
+      case 'aborted':
+        return abortedResult({ log, ...extra });
+      case 'shutdown':
+        return faultResult(503, 'Server shutting down', { log, reason: 'killed', platformError: true, ...extra });
     }
   }
 

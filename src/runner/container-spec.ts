@@ -135,7 +135,11 @@ export function buildContainerSpec(input: ContainerSpecInput): Docker.ContainerC
 
 /** Container names: podfn-<kind>-<random>, only [a-z0-9-]. */
 export function containerName(kind: string, random: string): string {
-  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 40);
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .slice(0, 40);
   return `podfn-${clean(kind) || 'fn'}-${clean(random) || 'x'}`;
 }
 

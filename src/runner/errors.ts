@@ -6,7 +6,10 @@ import type { CallReason, CallResult } from './types.ts';
 /** The Podman API socket could not be reached or did not answer: callers answer 503. */
 export class PodmanUnavailableError extends Error {
   override readonly name = 'PodmanUnavailableError';
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -14,7 +17,10 @@ export class PodmanUnavailableError extends Error {
 /** Podman answered with an HTTP error (no such image, bad create options, ...). */
 export class PodmanApiError extends Error {
   override readonly name = 'PodmanApiError';
-  constructor(message: string, readonly statusCode: number) {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
     super(message);
   }
 }

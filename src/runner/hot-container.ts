@@ -160,7 +160,10 @@ export class HotContainer implements Slot {
         extra.log = log(); // the attach stream has ended by now: the function's last words are in
         if (code !== undefined) return faultResult(502, `function exited with code ${code} during the call`, { ...extra, reason: 'bad_exit' });
         // no exit code: maybe the Podman service itself went away (the stdio transport runs through it)
-        const down = await this.p.runtime.ping().then(() => undefined, (e: unknown) => e);
+        const down = await this.p.runtime.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (down instanceof PodmanUnavailableError) return platformFaultResult(down, extra);
         return faultResult(502, err.message, extra);
       }
@@ -169,10 +172,7 @@ export class HotContainer implements Slot {
 
   private async exitCode(ms: number): Promise<number | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      this.p.exited.then(() => true),
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
-    ]);
+    const stopped = await Promise.race([this.p.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
     clearTimeout(timer);
     return stopped ? settledExitCode(this.p.runtime, this.id, ms) : undefined;
   }

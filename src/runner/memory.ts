@@ -22,7 +22,10 @@ export class MemoryAdmission {
   private usedMb = 0;
   private readonly waiters: Waiter[] = [];
 
-  constructor(readonly totalMb: number, private readonly defaultWaitMs = 10_000) {}
+  constructor(
+    readonly totalMb: number,
+    private readonly defaultWaitMs = 10_000,
+  ) {}
 
   get used(): number {
     return this.usedMb;
@@ -63,8 +66,15 @@ export class MemoryAdmission {
       };
       const waiter: Waiter = {
         mb: need,
-        grant: (release) => { cleanup(); resolve(release); },
-        fail: (err) => { cleanup(); reject(err); this.drain(); },
+        grant: (release) => {
+          cleanup();
+          resolve(release);
+        },
+        fail: (err) => {
+          cleanup();
+          reject(err);
+          this.drain();
+        },
       };
       const onAbort = () => waiter.fail(abortError());
       const timer = setTimeout(() => waiter.fail(new NoMemoryError()), waitMs);

@@ -7,9 +7,17 @@ import { attachContainer } from './attach.ts';
 import { PodmanApiError, PodmanUnavailableError } from './errors.ts';
 import { removeStrays } from './removals.ts';
 import {
-  LABEL_MANAGED, LABEL_NODE, LABEL_TRANSPORT,
-  type Attachment, type AttachOptions, type ContainerRuntime, type ContainerSpec, type ContainerState, type ImageInfo,
-  type ManagedContainer, type RuntimeInfo,
+  LABEL_MANAGED,
+  LABEL_NODE,
+  LABEL_TRANSPORT,
+  type Attachment,
+  type AttachOptions,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type ImageInfo,
+  type ManagedContainer,
+  type RuntimeInfo,
 } from './runtime.ts';
 import { socketDirPolicy, type SocketDirPolicy } from './socket-dir.ts';
 import { waitContainer } from './wait.ts';
@@ -17,9 +25,7 @@ import { waitContainer } from './wait.ts';
 // the shapes moved to the seam (runtime.ts); ImageInfo is still imported from here
 export type { ImageInfo } from './runtime.ts';
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTSOCK', 'ECONNABORTED',
-]);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTSOCK', 'ECONNABORTED']);
 
 interface DockerodeError {
   code?: string;
@@ -61,7 +67,10 @@ export class Podman implements ContainerRuntime {
   private readonly unavailableListeners = new Set<(err: PodmanUnavailableError) => void>();
   private dirPolicy: Promise<SocketDirPolicy> | undefined;
 
-  constructor(readonly socketPath: string, apiTimeoutMs = 15_000) {
+  constructor(
+    readonly socketPath: string,
+    apiTimeoutMs = 15_000,
+  ) {
     this.docker = new Docker({ socketPath });
     this.quick = new Docker({ socketPath, timeout: apiTimeoutMs });
   }
@@ -92,7 +101,7 @@ export class Podman implements ContainerRuntime {
   }
 
   async info(): Promise<RuntimeInfo> {
-    const info = await this.call(() => this.quick.info()) as {
+    const info = (await this.call(() => this.quick.info())) as {
       Rootless?: boolean;
       CgroupVersion?: string;
       ServerVersion?: string;

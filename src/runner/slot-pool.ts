@@ -80,7 +80,10 @@ export class SlotPool {
     if (idle) return this.execOn(idle, call, false);
     const launching = this.size < this.limits.maxConcurrency;
     if (!launching && this.queued >= this.limits.queueSize) {
-      return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, { platformError: true, throttled: true });
+      return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, {
+        platformError: true,
+        throttled: true,
+      });
     }
     const got = await this.wait(call, launching);
     if ('result' in got) return got.result;
@@ -160,7 +163,10 @@ export class SlotPool {
       (waited) => ({
         result: launching
           ? timeoutResult({ platformError: true })
-          : faultResult(503, `Too many calls in progress for ${where}: no hot container became free within ${waited} ms`, { platformError: true, throttled: true }),
+          : faultResult(503, `Too many calls in progress for ${where}: no hot container became free within ${waited} ms`, {
+              platformError: true,
+              throttled: true,
+            }),
       }),
       () => ({ result: abortedResult() }),
       () => this.checkEmpty(),
@@ -180,8 +186,7 @@ export class SlotPool {
       },
       (err: unknown) => {
         this.starting--;
-        const result =
-          err instanceof HotStartError ? faultResult(502, err.message, { platformError: true }) : platformFaultResult(err);
+        const result = err instanceof HotStartError ? faultResult(502, err.message, { platformError: true }) : platformFaultResult(err);
         this.waiters.grantNext({ result });
         this.refill();
         this.checkEmpty();

@@ -141,7 +141,12 @@ export class ResponseParser {
       if (lower === 'content-length') {
         if (!/^\d+$/.test(value)) throw broken('bad Content-Length');
         length = Number(value);
-      } else if (lower === 'transfer-encoding') chunked = value.toLowerCase().split(',').map((t) => t.trim()).includes('chunked');
+      } else if (lower === 'transfer-encoding')
+        chunked = value
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim())
+          .includes('chunked');
       headers.push([name, value]);
     }
     // 101 would switch the protocol on the client's connection: never relayed, the call fails (502)

@@ -58,8 +58,10 @@ function waitOnce(socketPath: string, id: string, useLibpod: boolean, signal?: A
         try {
           const parsed = JSON.parse(text) as unknown;
           // libpod answers the bare exit code, the compatible API {"StatusCode": n}
-          body = typeof parsed === 'number' ? { StatusCode: parsed } : (parsed as typeof body) ?? {};
-        } catch { /* reported below */ }
+          body = typeof parsed === 'number' ? { StatusCode: parsed } : ((parsed as typeof body) ?? {});
+        } catch {
+          /* reported below */
+        }
         if (res.statusCode !== 200) {
           finish(new PodmanApiError(`wait: ${body.message ?? body.cause ?? (text.trim() || `HTTP ${res.statusCode}`)}`, res.statusCode ?? 500));
         } else if (typeof body.StatusCode !== 'number') {

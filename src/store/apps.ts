@@ -38,9 +38,7 @@ export async function updateAppConfig(db: Queryable, name: string, config: Recor
 
 /** Deletes an app that has no routes, in one statement. */
 export async function deleteApp(db: Queryable, name: string): Promise<'deleted' | 'not_found' | 'has_routes'> {
-  const res = await db
-    .delete(apps)
-    .where(sql`${apps.name} = ${name} AND NOT EXISTS (SELECT 1 FROM ${routes} WHERE ${routes.appName} = ${name})`);
+  const res = await db.delete(apps).where(sql`${apps.name} = ${name} AND NOT EXISTS (SELECT 1 FROM ${routes} WHERE ${routes.appName} = ${name})`);
   if (res.rowsAffected > 0) return 'deleted';
   return (await getApp(db, name)) ? 'has_routes' : 'not_found';
 }

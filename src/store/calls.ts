@@ -50,8 +50,27 @@ const summaryColumns = {
 // Drizzle's builder costs ~0.1 ms per row, more than SQLite itself, and on the embedded file that time
 // blocks the event loop. Columns in the order of rowArgs().
 const INSERT_COLUMNS = [
-  'id', 'app_name', 'path', 'image', 'type', 'format', 'status', 'reason', 'error', 'method', 'url', 'headers', 'payload',
-  'status_code', 'attempts', 'max_attempts', 'not_before', 'node_id', 'created_at', 'started_at', 'completed_at',
+  'id',
+  'app_name',
+  'path',
+  'image',
+  'type',
+  'format',
+  'status',
+  'reason',
+  'error',
+  'method',
+  'url',
+  'headers',
+  'payload',
+  'status_code',
+  'attempts',
+  'max_attempts',
+  'not_before',
+  'node_id',
+  'created_at',
+  'started_at',
+  'completed_at',
 ] as const;
 const ROWS_PER_INSERT = 100; // 21 columns x 100 rows: far below SQLite's 32766 bound variables
 const sqlCache = new Map<string, string>();
@@ -69,9 +88,27 @@ function insertSql(table: 'calls' | 'call_logs', columns: readonly string[], row
 
 function rowArgs(r: NewCallRow): InValue[] {
   return [
-    r.id, r.appName, r.path, r.image, r.type, r.format, r.status, r.reason ?? null, r.error ?? null, r.method, r.url,
-    r.headers ? JSON.stringify(r.headers) : null, r.payload ?? null, r.statusCode ?? null, r.attempts ?? 0, r.maxAttempts ?? 1,
-    r.notBefore ?? null, r.nodeId ?? null, r.createdAt, r.startedAt ?? null, r.completedAt ?? null,
+    r.id,
+    r.appName,
+    r.path,
+    r.image,
+    r.type,
+    r.format,
+    r.status,
+    r.reason ?? null,
+    r.error ?? null,
+    r.method,
+    r.url,
+    r.headers ? JSON.stringify(r.headers) : null,
+    r.payload ?? null,
+    r.statusCode ?? null,
+    r.attempts ?? 0,
+    r.maxAttempts ?? 1,
+    r.notBefore ?? null,
+    r.nodeId ?? null,
+    r.createdAt,
+    r.startedAt ?? null,
+    r.completedAt ?? null,
   ];
 }
 
@@ -104,7 +141,11 @@ export async function insertQueued(client: Client, rows: NewCallRow[]): Promise<
 }
 
 export async function getCall(db: Queryable, appName: string, id: string): Promise<CallSummary | undefined> {
-  return db.select(summaryColumns).from(calls).where(and(eq(calls.id, id), eq(calls.appName, appName))).get();
+  return db
+    .select(summaryColumns)
+    .from(calls)
+    .where(and(eq(calls.id, id), eq(calls.appName, appName)))
+    .get();
 }
 
 /** The full row (payload and headers included), for running or handing out a call. */
@@ -179,12 +220,10 @@ export async function purgeBefore(db: Db, cutoff: number, limit: number): Promis
       .orderBy(asc(calls.createdAt))
       .limit(limit)
   ).map((r) => r.id);
-  const orphanLogs = db
-    .delete(callLogs)
-    .where(
-      sql`${callLogs.callId} IN (SELECT ${callLogs.callId} FROM ${callLogs} WHERE ${callLogs.createdAt} < ${cutoff}
+  const orphanLogs = db.delete(callLogs).where(
+    sql`${callLogs.callId} IN (SELECT ${callLogs.callId} FROM ${callLogs} WHERE ${callLogs.createdAt} < ${cutoff}
         AND NOT EXISTS (SELECT 1 FROM ${calls} WHERE ${calls.id} = ${callLogs.callId}) LIMIT ${limit})`,
-    );
+  );
   if (ids.length === 0) {
     await orphanLogs;
     return 0;
@@ -194,6 +233,10 @@ export async function purgeBefore(db: Db, cutoff: number, limit: number): Promis
 }
 
 export async function countByStatus(db: Queryable, status: CallStatus): Promise<number> {
-  const row = await db.select({ n: sql<number>`count(*)` }).from(calls).where(eq(calls.status, status)).get();
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(calls)
+    .where(eq(calls.status, status))
+    .get();
   return row?.n ?? 0;
 }

@@ -84,7 +84,10 @@ export function makeDbFolderPrivate(file: string, log?: StoreLog): void {
     fs.chmodSync(dir, PRIVATE_FOLDER);
     log?.warn({ folder: dir, was: octal(st.mode) }, 'the data folder was open to group or others: made it 0700');
   } catch (e) {
-    log?.warn({ folder: dir, mode: octal(st.mode), err: (e as Error).message }, 'the data folder is open to group or others and cannot be made private: chmod 700 it');
+    log?.warn(
+      { folder: dir, mode: octal(st.mode), err: (e as Error).message },
+      'the data folder is open to group or others and cannot be made private: chmod 700 it',
+    );
   }
 }
 
@@ -104,7 +107,10 @@ export function makeDbFilesPrivate(file: string, log?: StoreLog): void {
       fs.chmodSync(p, PRIVATE_FILE);
       log?.warn({ file: p, was: octal(st.mode) }, 'a database file was readable by group or others: made it 0600');
     } catch (e) {
-      log?.warn({ file: p, mode: octal(st.mode), err: (e as Error).message }, 'a database file is readable by group or others and cannot be made private: chmod 600 it');
+      log?.warn(
+        { file: p, mode: octal(st.mode), err: (e as Error).message },
+        'a database file is readable by group or others and cannot be made private: chmod 600 it',
+      );
     }
   }
 }

@@ -84,10 +84,7 @@ export async function finish(db: Db, id: string, owner: string, o: Outcome): Pro
 
 /** Back to the queue after a failed attempt, due at notBefore; `error` keeps the last failure visible. */
 export async function retryLater(db: Queryable, id: string, owner: string, notBefore: number, error: string): Promise<boolean> {
-  const res = await db
-    .update(calls)
-    .set({ status: 'queued', notBefore, error, leaseOwner: null, leaseUntil: null, startedAt: null })
-    .where(leased(id, owner));
+  const res = await db.update(calls).set({ status: 'queued', notBefore, error, leaseOwner: null, leaseUntil: null, startedAt: null }).where(leased(id, owner));
   return res.rowsAffected > 0;
 }
 
@@ -134,6 +131,10 @@ export async function recoverExpired(db: Queryable, now: number): Promise<{ requ
 
 /** Calls waiting in the queue (due now or backing off). */
 export async function queueDepth(db: Queryable): Promise<number> {
-  const row = await db.select({ n: sql<number>`count(*)` }).from(calls).where(eq(calls.status, 'queued')).get();
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(calls)
+    .where(eq(calls.status, 'queued'))
+    .get();
   return row?.n ?? 0;
 }

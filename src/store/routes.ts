@@ -55,7 +55,11 @@ export async function listRoutes(db: Queryable, filter: { appName?: string; imag
 }
 
 export async function getRoute(db: Queryable, appName: string, path: string): Promise<Route | undefined> {
-  const row = await db.select().from(routes).where(and(eq(routes.appName, appName), eq(routes.path, path))).get();
+  const row = await db
+    .select()
+    .from(routes)
+    .where(and(eq(routes.appName, appName), eq(routes.path, path)))
+    .get();
   return row && toRoute(row);
 }
 
@@ -89,6 +93,10 @@ export async function deleteRoute(db: Queryable, appName: string, path: string):
 }
 
 export async function countRoutes(db: Queryable, appName: string): Promise<number> {
-  const row = await db.select({ n: sql<number>`count(*)` }).from(routes).where(eq(routes.appName, appName)).get();
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(routes)
+    .where(eq(routes.appName, appName))
+    .get();
   return row?.n ?? 0;
 }

@@ -18,7 +18,11 @@ export function isForeignKeyViolation(e: unknown): boolean {
  * opened (SQLITE_CANTOPEN), locked for too long (SQLITE_BUSY/LOCKED), a libSQL server that is gone.
  */
 export function isUnavailable(e: unknown): boolean {
-  return /SQLITE_(READONLY|FULL|BUSY|LOCKED|CANTOPEN|IOERR)|readonly database|disk is full|database or disk is full|disk I\/O error|unable to open database|database is locked|ECONNREFUSED|fetch failed/i.test(errorText(e)) || cannotOpen(e);
+  return (
+    /SQLITE_(READONLY|FULL|BUSY|LOCKED|CANTOPEN|IOERR)|readonly database|disk is full|database or disk is full|disk I\/O error|unable to open database|database is locked|ECONNREFUSED|fetch failed/i.test(
+      errorText(e),
+    ) || cannotOpen(e)
+  );
 }
 
 /**

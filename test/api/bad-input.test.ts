@@ -43,7 +43,13 @@ test('POST /v1/apps: bodies, wrappers and types', () =>
 
 test('POST /v1/apps: names', () =>
   expectRefused(c, [
-    { method: 'POST', target: '/v1/apps', body: { app: { name: '1234567890123456789012345678901' } }, status: 400, message: 'App name must be 30 characters or less' },
+    {
+      method: 'POST',
+      target: '/v1/apps',
+      body: { app: { name: '1234567890123456789012345678901' } },
+      status: 400,
+      message: 'App name must be 30 characters or less',
+    },
     { method: 'POST', target: '/v1/apps', body: { app: { name: long(10_000) } }, status: 400, message: 'App name must be 30 characters or less' },
     { method: 'POST', target: '/v1/apps', body: { app: { name: '&&%@!#$#@$' } }, status: 400, message: 'Invalid app name' },
     ...['a/b', '/', 'a\u0000b', '..', '.', 'a b', 'a.b', 'é', 'a\nb', '%2e%2e', 'a%2Fb'].map((name) => ({
@@ -73,7 +79,15 @@ test('POST /v1/apps: config types and caps', () =>
   ]));
 
 test('POST /v1/apps: duplicate is 409 and keeps the stored config', () =>
-  expectRefused(c, [{ method: 'POST', target: '/v1/apps', body: { app: { name: 'base', config: { APP: 'overwritten', NEW: '1' } } }, status: 409, message: 'App already exists' }]));
+  expectRefused(c, [
+    {
+      method: 'POST',
+      target: '/v1/apps',
+      body: { app: { name: 'base', config: { APP: 'overwritten', NEW: '1' } } },
+      status: 409,
+      message: 'App already exists',
+    },
+  ]));
 
 test('PUT/PATCH /v1/apps/{app}', () =>
   expectRefused(c, [
@@ -83,7 +97,13 @@ test('PUT/PATCH /v1/apps/{app}', () =>
     { method: 'PUT', target: '/v1/apps/base', body: { config: { A: 'b' } }, status: 400, message: 'Missing new application' },
     { method: 'PATCH', target: '/v1/apps/base', body: { app: 'x' }, status: 400 },
     { method: 'PATCH', target: '/v1/apps/base', body: { app: { name: 'othername' } }, status: 400, message: 'Could not update app - name is immutable' },
-    { method: 'PATCH', target: '/v1/apps/base', body: { app: { name: 'othername', config: { APP: '' } } }, status: 400, message: 'Could not update app - name is immutable' },
+    {
+      method: 'PATCH',
+      target: '/v1/apps/base',
+      body: { app: { name: 'othername', config: { APP: '' } } },
+      status: 400,
+      message: 'Could not update app - name is immutable',
+    },
     { method: 'PATCH', target: '/v1/apps/base', body: { app: { config: { APP: 5 } } }, status: 400 },
     { method: 'PATCH', target: '/v1/apps/base', body: { app: { config: 'APP=y' } }, status: 400 },
     { method: 'PATCH', target: '/v1/apps/base', body: { app: { config: { APP: long(4097) } } }, status: 400 },
@@ -132,7 +152,7 @@ test('POST routes: paths', () =>
 
 test('POST routes: field types and limits', () =>
   expectRefused(
-      c,
+    c,
     [
       { image: 5 },
       { image: ['img'] },
@@ -172,8 +192,20 @@ test('PUT/PATCH routes', () =>
     { method: 'PUT', target: '/v1/apps/base/routes/existing', body: '{ }', status: 400, message: 'Missing new route' },
     { method: 'PATCH', target: '/v1/apps/base/routes/existing', body: { image: 'x' }, status: 400, message: 'Missing new route' },
     { method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { path: 'existing', image: 'i' } }, status: 400 },
-    { method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { path: '/diffRoute', image: 'i' } }, status: 400, message: 'Could not update route - path is immutable' },
-    { method: 'PATCH', target: '/v1/apps/base/routes/existing', body: { route: { path: '/otherpath' } }, status: 400, message: 'Could not update route - path is immutable' },
+    {
+      method: 'PUT',
+      target: '/v1/apps/base/routes/existing',
+      body: { route: { path: '/diffRoute', image: 'i' } },
+      status: 400,
+      message: 'Could not update route - path is immutable',
+    },
+    {
+      method: 'PATCH',
+      target: '/v1/apps/base/routes/existing',
+      body: { route: { path: '/otherpath' } },
+      status: 400,
+      message: 'Could not update route - path is immutable',
+    },
     { method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { type: 'invalid-type' } }, status: 400, message: 'Invalid route Type' },
     { method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { format: 'invalid-format' } }, status: 400, message: 'Invalid route Format' },
     { method: 'PATCH', target: '/v1/apps/base/routes/existing', body: { route: { memory: 9000 } }, status: 400 },
@@ -197,10 +229,22 @@ test('PUT/PATCH routes', () =>
 test('route headers a response cannot carry, framing headers, C1 controls and lone surrogates in paths', () =>
   expectRefused(c, [
     // non-latin-1 or control characters in a header value: every /r call of the route answered 500
-    ...['€', 'a\u0001b', '😀', '\u007f'].map((v) => ({ method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ headers: { 'X-A': v } }), status: 400, message: /X-A/ })),
+    ...['€', 'a\u0001b', '😀', '\u007f'].map((v) => ({
+      method: 'POST',
+      target: '/v1/apps/base/routes',
+      body: newRouteBody({ headers: { 'X-A': v } }),
+      status: 400,
+      message: /X-A/,
+    })),
     { method: 'PATCH', target: '/v1/apps/base/routes/existing', body: { route: { headers: { 'X-H': ['ok', '€'] } } }, status: 400 },
     // framing headers: duplicate Content-Length, or Content-Length with Transfer-Encoding, broke the response
-    ...['Content-Length', 'Transfer-Encoding', 'connection', 'Fn-Call-Id'].map((n) => ({ method: 'PUT', target: '/v1/apps/base/routes/existing', body: { route: { headers: { [n]: '5' } } }, status: 400, message: /set by the gateway/ })),
+    ...['Content-Length', 'Transfer-Encoding', 'connection', 'Fn-Call-Id'].map((n) => ({
+      method: 'PUT',
+      target: '/v1/apps/base/routes/existing',
+      body: { route: { headers: { [n]: '5' } } },
+      status: 400,
+      message: /set by the gateway/,
+    })),
     // a lone surrogate was stored as U+FFFD (a different path than the one answered); C1 controls passed
     { method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ path: '/\ud800x' }), status: 400 },
     { method: 'POST', target: '/v1/apps/base/routes', body: newRouteBody({ path: '/a\udc00' }), status: 400 },

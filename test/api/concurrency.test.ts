@@ -51,7 +51,11 @@ test(`${N} parallel creates of different routes in a missing app: all 200, the a
 
 test(`${N} parallel PUTs (upsert) of one missing route: all 200, never a 409`, async () => {
   const rs = await parallel((i) => c.req('PUT', '/v1/apps/upsert/routes/fn', { route: { image: `img:${i}` } }, { agent }));
-  assert.equal(byStatus(rs), { 200: N }, rs.map((r) => r.text).find((t) => t.includes('error')));
+  assert.equal(
+    byStatus(rs),
+    { 200: N },
+    rs.map((r) => r.text).find((t) => t.includes('error')),
+  );
   const images = rs.map((r) => r.json<RouteBody>().route.image);
   assert.ok(images.includes(expectOk<RouteBody>(await c.get('/v1/apps/upsert/routes/fn')).route.image));
 });
@@ -65,7 +69,9 @@ test(`${N} parallel PATCHes adding different config keys: no update is lost`, as
 
 test(`${N} parallel route PATCHes of config keys, mixed with reads: all 200, no update lost`, async () => {
   const rs = await parallel((i) =>
-    i % 2 ? c.req('PATCH', '/v1/apps/upsert/routes/fn', { route: { config: { [`K${i}`]: 'v' } } }, { agent }) : c.req('GET', '/v1/apps/upsert/routes/fn', undefined, { agent }),
+    i % 2
+      ? c.req('PATCH', '/v1/apps/upsert/routes/fn', { route: { config: { [`K${i}`]: 'v' } } }, { agent })
+      : c.req('GET', '/v1/apps/upsert/routes/fn', undefined, { agent }),
   );
   assert.equal(byStatus(rs), { 200: N });
   const config = expectOk<RouteBody>(await c.get('/v1/apps/upsert/routes/fn')).route.config;
@@ -80,7 +86,9 @@ test(`${N} parallel deletes of one route: one 200, the rest 404`, async () => {
 test('deleting an app while routes are being created never leaves a route without its app', async () => {
   expectOk(await c.post('/v1/apps', { app: { name: 'churn' } }));
   const rs = await parallel((i) =>
-    i % 2 ? c.req('DELETE', '/v1/apps/churn', undefined, { agent }) : c.req('POST', '/v1/apps/churn/routes', { route: { path: `/p${i}`, image: 'img' } }, { agent }),
+    i % 2
+      ? c.req('DELETE', '/v1/apps/churn', undefined, { agent })
+      : c.req('POST', '/v1/apps/churn/routes', { route: { path: `/p${i}`, image: 'img' } }, { agent }),
   );
   for (const r of rs) assert.ok([200, 400, 404].includes(r.status), `${r.status} ${r.text}`);
   const snap = await snapshot(c);

@@ -29,8 +29,18 @@ test.before(async () => {
   const store = await openStore(dbUrl);
   await insertApp(store.db, { name: 'legacy', config: LEGACY_CONFIG });
   await insertRoute(store.db, {
-    appName: 'legacy', path: '/old', image: 'img:1', memory: 128, headers: {}, type: 'sync', format: 'default',
-    maxConcurrency: 0, timeout: 30, idleTimeout: 30, config: { LD_PRELOAD: '/x.so', 'x.y': '1' }, jwtKey: 'short-old-key',
+    appName: 'legacy',
+    path: '/old',
+    image: 'img:1',
+    memory: 128,
+    headers: {},
+    type: 'sync',
+    format: 'default',
+    maxConcurrency: 0,
+    timeout: 30,
+    idleTimeout: 30,
+    config: { LD_PRELOAD: '/x.so', 'x.y': '1' },
+    jwtKey: 'short-old-key',
   });
   store.close();
   srv = await startServer({ dbUrl });
@@ -46,18 +56,43 @@ test.after(async () => {
 
 test('config keys that cannot become env names, collide, or are reserved: 400 naming the key, nothing stored changes', async () => {
   const cases: Array<[string, string, object, RegExp]> = [
-    ['POST', '/v1/apps', { app: { name: 'n1', config: { 'a.b': 'v' } } }, /^Invalid config key "a\.b" in app config: it cannot become an environment variable name/],
-    ['POST', '/v1/apps', { app: { name: 'n1', config: { 'db-url': 'a', DB_URL: 'b' } } }, /^Invalid config key "DB_URL" in app config: it becomes the environment variable DB_URL, as "db-url" does/],
+    [
+      'POST',
+      '/v1/apps',
+      { app: { name: 'n1', config: { 'a.b': 'v' } } },
+      /^Invalid config key "a\.b" in app config: it cannot become an environment variable name/,
+    ],
+    [
+      'POST',
+      '/v1/apps',
+      { app: { name: 'n1', config: { 'db-url': 'a', DB_URL: 'b' } } },
+      /^Invalid config key "DB_URL" in app config: it becomes the environment variable DB_URL, as "db-url" does/,
+    ],
     ['POST', '/v1/apps', { app: { name: 'n1', config: { PATH: '/tmp' } } }, /^Invalid config key "PATH" in app config: PATH decides which programs/],
     ['POST', '/v1/apps', { app: { name: 'n1', config: { LD_PRELOAD: '/tmp/x.so' } } }, /^Invalid config key "LD_PRELOAD" in app config/],
-    ['POST', '/v1/apps', { app: { name: 'n1', config: { 'ld-library-path': '/tmp' } } }, /^Invalid config key "ld-library-path" in app config: LD_LIBRARY_PATH/],
+    [
+      'POST',
+      '/v1/apps',
+      { app: { name: 'n1', config: { 'ld-library-path': '/tmp' } } },
+      /^Invalid config key "ld-library-path" in app config: LD_LIBRARY_PATH/,
+    ],
     ['POST', '/v1/apps', { app: { name: 'n1', config: { APP_NAME: 'x' } } }, /^Invalid config key "APP_NAME" in app config: APP_NAME is set by podfn/],
     ['PATCH', '/v1/apps/base', { app: { config: { DB_URL: 'y' } } }, /^Invalid config key "DB_URL" in app config: .*"db-url"/],
     ['PUT', '/v1/apps/base', { app: { config: { 'fn-format': 'x' } } }, /^Invalid config key "fn-format" in app config: FN_FORMAT is set by podfn/],
     ['POST', '/v1/apps/base/routes', { route: { path: '/n', image: 'i', config: { 'x.y': 'v' } } }, /^Invalid config key "x\.y" in route config/],
-    ['POST', '/v1/apps/base/routes', { route: { path: '/n', image: 'i', config: { HEADER_X_REMOTE_USER: 'admin' } } }, /^Invalid config key "HEADER_X_REMOTE_USER" in route config/],
+    [
+      'POST',
+      '/v1/apps/base/routes',
+      { route: { path: '/n', image: 'i', config: { HEADER_X_REMOTE_USER: 'admin' } } },
+      /^Invalid config key "HEADER_X_REMOTE_USER" in route config/,
+    ],
     ['PUT', '/v1/apps/base/routes/n', { route: { image: 'i', config: { 'param-id': '1' } } }, /^Invalid config key "param-id" in route config: PARAM_ID/],
-    ['PATCH', '/v1/apps/base/routes/r', { route: { config: { 'DB-URL': 'y' } } }, /^Invalid config key "DB-URL" in route config: it becomes the environment variable DB_URL, as "db-url" does/],
+    [
+      'PATCH',
+      '/v1/apps/base/routes/r',
+      { route: { config: { 'DB-URL': 'y' } } },
+      /^Invalid config key "DB-URL" in route config: it becomes the environment variable DB_URL, as "db-url" does/,
+    ],
     ['PATCH', '/v1/apps/base/routes/r', { route: { config: { REQUEST_URL: 'y' } } }, /^Invalid config key "REQUEST_URL" in route config/],
   ];
   for (const [method, target, body, message] of cases) {
@@ -72,7 +107,11 @@ test('config keys that cannot become env names, collide, or are reserved: 400 na
 
 test('jwt_key: under 32 bytes is 400 on create and update and changes nothing; 32 bytes is 200', async () => {
   await expectNoChange(c, 'short jwt_key', async () => {
-    expectError(await c.post('/v1/apps/base/routes', { route: { path: '/j', image: 'i', jwt_key: 'x'.repeat(31) } }), 400, /^Invalid route jwt_key: at least 32 bytes/);
+    expectError(
+      await c.post('/v1/apps/base/routes', { route: { path: '/j', image: 'i', jwt_key: 'x'.repeat(31) } }),
+      400,
+      /^Invalid route jwt_key: at least 32 bytes/,
+    );
     expectError(await c.put('/v1/apps/base/routes/j', { route: { image: 'i', jwt_key: 'secret' } }), 400, /at least 32 bytes/);
     expectError(await c.patch('/v1/apps/base/routes/r', { route: { jwt_key: 'short' } }), 400, /at least 32 bytes/);
   });

@@ -25,9 +25,11 @@ config('each bad value exits non-zero and names the variable', async () => {
   // on a busy 2-core host ran past the per-run ceiling. The ceiling (2 min) only catches a hang.
   const runs: Array<Awaited<ReturnType<typeof runServerToExit>>> = [];
   let next = 0;
-  await Promise.all(Array.from({ length: 3 }, async () => {
-    for (let i = next++; i < bad.length; i = next++) runs[i] = await runServerToExit({ [bad[i]![0]]: bad[i]![1] }, 120_000);
-  }));
+  await Promise.all(
+    Array.from({ length: 3 }, async () => {
+      for (let i = next++; i < bad.length; i = next++) runs[i] = await runServerToExit({ [bad[i]![0]]: bad[i]![1] }, 120_000);
+    }),
+  );
   bad.forEach(([name, value], i) => {
     const r = runs[i]!;
     const what = `${name}=${value}: code ${r.code}, output: ${r.output.slice(0, 300)}`;
@@ -60,9 +62,22 @@ restart.after(async (ctx) => {
 
 async function seed(prefix: string) {
   expectOk(await c.post('/v1/apps', { app: { name: `${prefix}-app`, config: { DB_URL: 'postgres://x', 'k-e_y': 'ü' } } }));
-  expectOk(await c.post(`/v1/apps/${prefix}-app/routes`, {
-    route: { path: '/a/b', image: 'img:1', memory: 256, type: 'async', format: 'json', max_concurrency: 2, timeout: 45, idle_timeout: 90, config: { R: 'r' }, headers: { 'X-A': ['1', '2'] } },
-  }));
+  expectOk(
+    await c.post(`/v1/apps/${prefix}-app/routes`, {
+      route: {
+        path: '/a/b',
+        image: 'img:1',
+        memory: 256,
+        type: 'async',
+        format: 'json',
+        max_concurrency: 2,
+        timeout: 45,
+        idle_timeout: 90,
+        config: { R: 'r' },
+        headers: { 'X-A': ['1', '2'] },
+      },
+    }),
+  );
   expectOk(await c.put(`/v1/apps/${prefix}-deployed/routes/fn`, { route: { image: 'img:2', format: 'http' } }));
   expectOk(await c.patch(`/v1/apps/${prefix}-app`, { app: { config: { DB_URL: '' } } }));
 }

@@ -95,7 +95,9 @@ custom('PODFN_ADMIN_BODY_LIMIT: 2048 bytes pass, 2049 are 413 naming the limit',
 });
 
 custom('PODFN_MAX_MEMORY_MB / PODFN_MAX_TIMEOUT / PODFN_MAX_IDLE_TIMEOUT bound route fields', async () => {
-  const ok = expectOk<RouteBody>(await k.post('/v1/apps/base/routes', { route: { path: '/edge', image: 'i', memory: 1024, timeout: 60, idle_timeout: 120 } })).route;
+  const ok = expectOk<RouteBody>(
+    await k.post('/v1/apps/base/routes', { route: { path: '/edge', image: 'i', memory: 1024, timeout: 60, idle_timeout: 120 } }),
+  ).route;
   assert.equal([ok.memory, ok.timeout, ok.idle_timeout], [1024, 60, 120]);
   await expectNoChange(k, 'over the configured maxima', async () => {
     expectError(await k.post('/v1/apps/base/routes', { route: { path: '/m', image: 'i', memory: 1025 } }), 400, /memory/);

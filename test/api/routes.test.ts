@@ -23,7 +23,18 @@ test('create applies the seed defaults and answers 200 Route successfully create
   const body = expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/myroute', image: 'iron/hello' } }));
   assert.equal(body, {
     message: 'Route successfully created',
-    route: { app_name: 'myapp', path: '/myroute', image: 'iron/hello', memory: 128, type: 'sync', format: 'default', max_concurrency: 0, timeout: 30, idle_timeout: 30, config: {} },
+    route: {
+      app_name: 'myapp',
+      path: '/myroute',
+      image: 'iron/hello',
+      memory: 128,
+      type: 'sync',
+      format: 'default',
+      max_concurrency: 0,
+      timeout: 30,
+      idle_timeout: 30,
+      config: {},
+    },
   });
   assert.not.ok('headers' in body.route, 'headers left out when empty');
 });
@@ -58,18 +69,28 @@ test('every field round-trips; headers given as string or array come back as arr
 
 test('format http without max_concurrency defaults to 1; an explicit value is kept', async () => {
   assert.is(expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/hot', image: 'i', format: 'http' } })).route.max_concurrency, 1);
-  assert.is(expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/hot5', image: 'i', format: 'http', max_concurrency: 5 } })).route.max_concurrency, 5);
+  assert.is(
+    expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/hot5', image: 'i', format: 'http', max_concurrency: 5 } })).route
+      .max_concurrency,
+    5,
+  );
 });
 
 test('memory, timeout and idle_timeout at their maxima are accepted; 0 means the default', async () => {
-  const r = expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/max', image: 'i', memory: 8192, timeout: 3600, idle_timeout: 3600 } })).route;
+  const r = expectOk<RouteBody>(
+    await c.post('/v1/apps/myapp/routes', { route: { path: '/max', image: 'i', memory: 8192, timeout: 3600, idle_timeout: 3600 } }),
+  ).route;
   assert.equal([r.memory, r.timeout, r.idle_timeout], [8192, 3600, 3600]);
-  const z = expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/zero', image: 'i', memory: 0, timeout: 0, idle_timeout: 0, max_concurrency: 0 } })).route;
+  const z = expectOk<RouteBody>(
+    await c.post('/v1/apps/myapp/routes', { route: { path: '/zero', image: 'i', memory: 0, timeout: 0, idle_timeout: 0, max_concurrency: 0 } }),
+  ).route;
   assert.equal([z.memory, z.timeout, z.idle_timeout, z.max_concurrency], [128, 30, 30, 0]);
 });
 
 test('unknown fields are ignored (the 0.1.43 CLI sends "error":{}); app_name comes from the URL', async () => {
-  const body = expectOk<RouteBody>(await c.post('/v1/apps/myapp/routes', { route: { path: '/extra', image: 'i', error: {}, app_name: 'other', foo: [1] }, bar: 1 }));
+  const body = expectOk<RouteBody>(
+    await c.post('/v1/apps/myapp/routes', { route: { path: '/extra', image: 'i', error: {}, app_name: 'other', foo: [1] }, bar: 1 }),
+  );
   assert.is(body.route.app_name, 'myapp');
   assert.not.ok('error' in body.route);
   expectError(await c.get('/v1/apps/other'), 404, 'App not found');
@@ -117,7 +138,10 @@ test('list: Sucessfully listed routes (seed typo), ?image= filter, every route c
     if ('headers' in r) assert.ok(Object.keys(r.headers ?? {}).length > 0, `empty headers shown on ${r.path}`);
   }
   const filtered = expectOk<RoutesBody>(await c.get('/v1/apps/myapp/routes?image=localhost%2Fpodfn-test%2Fecho%3A1.0')).routes;
-  assert.equal(filtered.map((r) => r.path), ['/full']);
+  assert.equal(
+    filtered.map((r) => r.path),
+    ['/full'],
+  );
 });
 
 test('list of an app without routes is empty; of a missing app 404', async () => {
@@ -135,7 +159,18 @@ test('PUT creates app and route when missing (upsert), with defaults', async () 
   const body = expectOk<RouteBody>(await c.put('/v1/apps/deployed/routes/fn', { route: { image: 'img:1', type: 'async' } }));
   assert.equal(body, {
     message: 'Route successfully updated',
-    route: { app_name: 'deployed', path: '/fn', image: 'img:1', memory: 128, type: 'async', format: 'default', max_concurrency: 0, timeout: 30, idle_timeout: 30, config: {} },
+    route: {
+      app_name: 'deployed',
+      path: '/fn',
+      image: 'img:1',
+      memory: 128,
+      type: 'async',
+      format: 'default',
+      max_concurrency: 0,
+      timeout: 30,
+      idle_timeout: 30,
+      config: {},
+    },
   });
   expectOk<AppBody>(await c.get('/v1/apps/deployed'));
   assert.equal(await getRoute('deployed', '/fn'), body.route);
@@ -144,7 +179,19 @@ test('PUT creates app and route when missing (upsert), with defaults', async () 
 test('PUT on an existing route merges: given fields replace, others stay; body path equal to the URL is fine', async () => {
   expectOk(await c.put('/v1/apps/deployed/routes/fn', { route: { memory: 512, config: { A: 'a', B: 'b' }, headers: { 'X-A': 'a' } } }));
   const body = expectOk<RouteBody>(await c.put('/v1/apps/deployed/routes/fn', { route: { path: '/fn', image: 'img:2', type: 'sync' } }));
-  assert.equal(body.route, { app_name: 'deployed', path: '/fn', image: 'img:2', memory: 512, type: 'sync', format: 'default', max_concurrency: 0, timeout: 30, idle_timeout: 30, config: { A: 'a', B: 'b' }, headers: { 'X-A': ['a'] } });
+  assert.equal(body.route, {
+    app_name: 'deployed',
+    path: '/fn',
+    image: 'img:2',
+    memory: 512,
+    type: 'sync',
+    format: 'default',
+    max_concurrency: 0,
+    timeout: 30,
+    idle_timeout: 30,
+    config: { A: 'a', B: 'b' },
+    headers: { 'X-A': ['a'] },
+  });
   assert.equal(await getRoute('deployed', '/fn'), body.route);
 });
 
@@ -162,7 +209,9 @@ test('two identical PUTs with headers leave them unchanged (fn multiple-deploy-r
 
 test('PATCH merges config ("" removes) and replaces headers per name (empty removes, case-insensitive)', async () => {
   expectOk(await c.patch('/v1/apps/deployed/routes/hdr', { route: { config: { FIRST: '1', SECOND: '2', THIRD: '3' }, headers: { 'X-Keep': 'k' } } }));
-  const r = expectOk<RouteBody>(await c.patch('/v1/apps/deployed/routes/hdr', { route: { config: { FIRST: 'first', SECOND: '' }, headers: { a: ['a2'], B: [], 'X-Keep': ['k'] } } })).route;
+  const r = expectOk<RouteBody>(
+    await c.patch('/v1/apps/deployed/routes/hdr', { route: { config: { FIRST: 'first', SECOND: '' }, headers: { a: ['a2'], B: [], 'X-Keep': ['k'] } } }),
+  ).route;
   assert.equal(r.config, { FIRST: 'first', THIRD: '3' });
   assert.equal(r.headers, { a: ['a2'], 'X-Keep': ['k'] });
   assert.equal(await getRoute('deployed', '/hdr'), r);
@@ -175,7 +224,11 @@ test('removing every header leaves headers out of the route JSON', async () => {
 });
 
 test('PATCH changes type and scalar fields (fn can-update-route-info)', async () => {
-  const r = expectOk<RouteBody>(await c.patch('/v1/apps/deployed/routes/fn', { route: { type: 'async', format: 'http', max_concurrency: 2, timeout: 10, idle_timeout: 5, image: 'img:3' } })).route;
+  const r = expectOk<RouteBody>(
+    await c.patch('/v1/apps/deployed/routes/fn', {
+      route: { type: 'async', format: 'http', max_concurrency: 2, timeout: 10, idle_timeout: 5, image: 'img:3' },
+    }),
+  ).route;
   assert.equal([r.type, r.format, r.max_concurrency, r.timeout, r.idle_timeout, r.image, r.memory], ['async', 'http', 2, 10, 5, 'img:3', 512]);
   assert.equal(await getRoute('deployed', '/fn'), r);
 });
@@ -215,7 +268,10 @@ test('GET /v1/routes lists the routes of every app; ?image= filters', async () =
   const keys = body.routes.map(key);
   for (const k of ['myapp/myroute', 'myapp/hello/world', 'configured/a', 'deployed/fn', 'rootapp/', 'routes/hello']) assert.ok(keys.includes(k), k);
   const perApp = expectOk<RoutesBody>(await c.get('/v1/apps/myapp/routes')).routes;
-  assert.equal(body.routes.filter((r) => r.app_name === 'myapp'), perApp);
+  assert.equal(
+    body.routes.filter((r) => r.app_name === 'myapp'),
+    perApp,
+  );
   const filtered = expectOk<RoutesBody>(await c.get('/v1/routes?image=fresh')).routes;
   assert.equal(filtered.map(key), ['deployed/fn']);
 });

@@ -42,7 +42,23 @@ test('apps create/list/inspect/update/delete with --json', async () => {
 });
 
 test('routes create/list/inspect/update/delete and config set/unset with --json', async () => {
-  let r = await cli(['routes', 'create', APP, '/echo', '--image', image('echo'), '--memory', '64', '--timeout', '10', '-c', 'K=v', '-H', 'X-Route=r1', '--json']);
+  let r = await cli([
+    'routes',
+    'create',
+    APP,
+    '/echo',
+    '--image',
+    image('echo'),
+    '--memory',
+    '64',
+    '--timeout',
+    '10',
+    '-c',
+    'K=v',
+    '-H',
+    'X-Route=r1',
+    '--json',
+  ]);
   assert.is(r.code, 0, r.stderr);
   const created = jsonOf<Record<string, unknown>>(r);
   assert.is(created.path, '/echo');
@@ -51,7 +67,12 @@ test('routes create/list/inspect/update/delete and config set/unset with --json'
   r = await cli(['routes', 'create', APP, 'nested/deep', '--image', image('echo'), '--type', 'async', '--json']);
   assert.is(jsonOf(r).path, '/nested/deep');
   r = await cli(['routes', 'list', APP, '--json']);
-  assert.equal(jsonOf<{ path: string }[]>(r).map((x) => x.path).sort(), ['/echo', '/nested/deep']);
+  assert.equal(
+    jsonOf<{ path: string }[]>(r)
+      .map((x) => x.path)
+      .sort(),
+    ['/echo', '/nested/deep'],
+  );
   r = await cli(['routes', 'inspect', APP, '/nested/deep', '--json']);
   assert.is(jsonOf(r).type, 'async');
   r = await cli(['routes', 'update', APP, '/echo', '--timeout', '20', '--json']);
@@ -137,8 +158,16 @@ test('rejections, usage errors and an unreachable gateway have their own exit co
   r = await cli(['call', APP, '/echo', '--async']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /is sync; --async needs an async route\n {2}hint: .*--type async/);
-  for (const args of [['apps'], ['apps', 'frob'], ['routes', 'create', APP], ['routes', 'create', APP, '/x'], ['apps', 'list', '--bogus'],
-    ['routes', 'create', APP, '/x', '--image', 'i', '--memory', 'big'], ['frob'], ['config', 'set', APP, 'K']]) {
+  for (const args of [
+    ['apps'],
+    ['apps', 'frob'],
+    ['routes', 'create', APP],
+    ['routes', 'create', APP, '/x'],
+    ['apps', 'list', '--bogus'],
+    ['routes', 'create', APP, '/x', '--image', 'i', '--memory', 'big'],
+    ['frob'],
+    ['config', 'set', APP, 'K'],
+  ]) {
     r = await cli(args);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.code} ${r.stderr}`);
     assert.match(r.stderr, /^podfn: .+\n {2}hint: /);
@@ -196,7 +225,9 @@ test('call --data sends the body without stdin', async () => {
 });
 
 test('an admin token: PODFN_ADMIN_TOKEN is sent as a Bearer token; without it exit 8 and a hint', async () => {
-  const guarded = await startServer({ env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_NODE_ID: `cliauth-${process.pid}`, PODFN_ADMIN_TOKEN: 'tok-one,tok-two' } });
+  const guarded = await startServer({
+    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_NODE_ID: `cliauth-${process.pid}`, PODFN_ADMIN_TOKEN: 'tok-one,tok-two' },
+  });
   try {
     let r = await runCli(['apps', 'list', '--json'], { env: { PODFN_API_URL: guarded.url } });
     assert.is(r.code, 8, r.stderr);

@@ -34,7 +34,11 @@ test.after(async () => {
   await srv?.stop();
   fs.rmSync(work, { recursive: true, force: true });
   for (const image of built) {
-    try { await podman.docker.getImage(image).remove({ force: true }); } catch { /* already gone */ }
+    try {
+      await podman.docker.getImage(image).remove({ force: true });
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -166,7 +170,7 @@ test('bad func.yaml, missing func.yaml and a failing build: clear message, exit 
   assert.match(r.stderr, /already exists\n {2}hint: .*--force/);
 });
 
-test('cleanup: the app\'s routes and the app', async () => {
+test("cleanup: the app's routes and the app", async () => {
   const routes = jsonOf<{ path: string }[]>(await cli(['routes', 'list', APP, '--json']));
   for (const { path: p } of routes) assert.is((await cli(['routes', 'delete', APP, p])).code, 0);
   assert.is((await cli(['apps', 'delete', APP])).code, 0);

@@ -14,7 +14,9 @@ const test = suite('cli fdk/node');
 const FDK = fileURLToPath(new URL('../../fdk/node/index.js', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podfn-fdk-'));
 const script = path.join(dir, 'fn.cjs');
-fs.writeFileSync(script, `const { handle } = require(${JSON.stringify(FDK)});
+fs.writeFileSync(
+  script,
+  `const { handle } = require(${JSON.stringify(FDK)});
 let n = 0;
 handle(async (input, ctx) => {
   n++;
@@ -26,7 +28,8 @@ handle(async (input, ctx) => {
     callId: ctx.callId, deadline: ctx.deadline.toISOString(), method: ctx.method, requestUrl: ctx.requestUrl,
     ua: ctx.headers['user-agent'] ?? null, greeting: ctx.config.GREETING ?? null, format: ctx.format };
 });
-`);
+`,
+);
 const children: ChildProcess[] = [];
 
 test.after(() => {
@@ -44,13 +47,30 @@ function cold(input: Buffer | string, env: Record<string, string>): Promise<{ co
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr })));
 }
 
-const COLD_ENV = { FN_CALL_ID: 'c1', FN_DEADLINE: '2030-01-01T00:00:00.000Z', FN_METHOD: 'PUT', FN_REQUEST_URL: 'http://h/r/a/p', HEADER_USER_AGENT: 'ua/1', GREETING: 'hey' };
+const COLD_ENV = {
+  FN_CALL_ID: 'c1',
+  FN_DEADLINE: '2030-01-01T00:00:00.000Z',
+  FN_METHOD: 'PUT',
+  FN_REQUEST_URL: 'http://h/r/a/p',
+  HEADER_USER_AGENT: 'ua/1',
+  GREETING: 'hey',
+};
 
 test('default format: stdin once, ctx from the environment, stdout', async () => {
   let r = await cold('{"name":"x"}', { ...COLD_ENV, HEADER_CONTENT_TYPE: 'application/json' });
   assert.is(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout.toString()), { n: 1, kind: 'object', input: { name: 'x' }, callId: 'c1', deadline: '2030-01-01T00:00:00.000Z',
-    method: 'PUT', requestUrl: 'http://h/r/a/p', ua: 'ua/1', greeting: 'hey', format: 'default' });
+  assert.equal(JSON.parse(r.stdout.toString()), {
+    n: 1,
+    kind: 'object',
+    input: { name: 'x' },
+    callId: 'c1',
+    deadline: '2030-01-01T00:00:00.000Z',
+    method: 'PUT',
+    requestUrl: 'http://h/r/a/p',
+    ua: 'ua/1',
+    greeting: 'hey',
+    format: 'default',
+  });
   r = await cold(Buffer.from([0xc3, 0x28]), COLD_ENV);
   assert.is((JSON.parse(r.stdout.toString()) as { kind: string }).kind, 'buffer');
   r = await cold('bytes', COLD_ENV);
@@ -65,7 +85,10 @@ test('default format: stdin once, ctx from the environment, stdout', async () =>
 async function hot(format: string): Promise<{ sock: string; agent: http.Agent }> {
   const iofs = fs.mkdtempSync(path.join(dir, `iofs-${format}-`));
   const sock = path.join(iofs, 'lsnr.sock');
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', FN_LISTENER: `unix:${sock}`, FN_FORMAT: format, GREETING: 'hot' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', FN_LISTENER: `unix:${sock}`, FN_FORMAT: format, GREETING: 'hot' },
+    stdio: 'ignore',
+  });
   children.push(child);
   for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(fs.existsSync(sock), 'lsnr.sock appeared');
@@ -74,7 +97,13 @@ async function hot(format: string): Promise<{ sock: string; agent: http.Agent }>
   return { sock, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
 }
 
-function req(h: { sock: string; agent: http.Agent }, method: string, url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function req(
+  h: { sock: string; agent: http.Agent },
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const r = http.request({ socketPath: h.sock, agent: h.agent, method, path: url, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -88,11 +117,33 @@ function req(h: { sock: string; agent: http.Agent }, method: string, url: string
 
 test('http format: headers carry the call; status and headers come back; one call at a time', async () => {
   const h = await hot('http');
-  let r = await req(h, 'POST', '/p?x=1', { 'Fn-Call-Id': 'c2', 'Fn-Deadline': '2030-01-01T00:00:00.000Z', 'Fn-Method': 'POST',
-    'Fn-Request-Url': 'http://h/r/a/p?x=1', 'User-Agent': 'ua/2', 'Content-Type': 'text/plain' }, 'hi');
+  let r = await req(
+    h,
+    'POST',
+    '/p?x=1',
+    {
+      'Fn-Call-Id': 'c2',
+      'Fn-Deadline': '2030-01-01T00:00:00.000Z',
+      'Fn-Method': 'POST',
+      'Fn-Request-Url': 'http://h/r/a/p?x=1',
+      'User-Agent': 'ua/2',
+      'Content-Type': 'text/plain',
+    },
+    'hi',
+  );
   assert.is(r.status, 200);
-  assert.equal(JSON.parse(r.body.toString()), { n: 1, kind: 'string', input: 'hi', callId: 'c2', deadline: '2030-01-01T00:00:00.000Z',
-    method: 'POST', requestUrl: 'http://h/r/a/p?x=1', ua: 'ua/2', greeting: 'hot', format: 'http' });
+  assert.equal(JSON.parse(r.body.toString()), {
+    n: 1,
+    kind: 'string',
+    input: 'hi',
+    callId: 'c2',
+    deadline: '2030-01-01T00:00:00.000Z',
+    method: 'POST',
+    requestUrl: 'http://h/r/a/p?x=1',
+    ua: 'ua/2',
+    greeting: 'hot',
+    format: 'http',
+  });
   r = await req(h, 'POST', '/p', {}, 'full');
   assert.is(r.status, 201);
   assert.is(r.headers['x-a'], 'b');
@@ -111,15 +162,41 @@ test('http format: headers carry the call; status and headers come back; one cal
 
 test('json format: envelope in, envelope out (base64 for bytes)', async () => {
   const h = await hot('json');
-  const env = (body: string, extra: Record<string, unknown> = {}) => JSON.stringify({ call_id: 'c3', deadline: '2030-01-01T00:00:00.000Z', method: 'GET',
-    request_url: 'http://h/r/a/p', headers: { 'User-Agent': ['ua/3'] }, content_type: 'application/json', body, body_encoding: 'utf8', ...extra });
+  const env = (body: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      call_id: 'c3',
+      deadline: '2030-01-01T00:00:00.000Z',
+      method: 'GET',
+      request_url: 'http://h/r/a/p',
+      headers: { 'User-Agent': ['ua/3'] },
+      content_type: 'application/json',
+      body,
+      body_encoding: 'utf8',
+      ...extra,
+    });
   let r = await req(h, 'POST', '/call', { 'Content-Type': 'application/json' }, env('{"k":1}'));
   assert.is(r.status, 200);
-  let e = JSON.parse(r.body.toString()) as { status_code: number; headers: Record<string, string[]>; content_type: string; body: string; body_encoding: string };
+  let e = JSON.parse(r.body.toString()) as {
+    status_code: number;
+    headers: Record<string, string[]>;
+    content_type: string;
+    body: string;
+    body_encoding: string;
+  };
   assert.is(e.status_code, 200);
   assert.is(e.content_type, 'application/json');
-  assert.equal(JSON.parse(e.body), { n: 1, kind: 'object', input: { k: 1 }, callId: 'c3', deadline: '2030-01-01T00:00:00.000Z',
-    method: 'GET', requestUrl: 'http://h/r/a/p', ua: 'ua/3', greeting: 'hot', format: 'json' });
+  assert.equal(JSON.parse(e.body), {
+    n: 1,
+    kind: 'object',
+    input: { k: 1 },
+    callId: 'c3',
+    deadline: '2030-01-01T00:00:00.000Z',
+    method: 'GET',
+    requestUrl: 'http://h/r/a/p',
+    ua: 'ua/3',
+    greeting: 'hot',
+    format: 'json',
+  });
   r = await req(h, 'POST', '/call', {}, env(Buffer.from('bytes').toString('base64'), { body_encoding: 'base64', content_type: 'text/plain' }));
   e = JSON.parse(r.body.toString()) as typeof e;
   assert.equal([e.body_encoding, Buffer.from(e.body, 'base64')], ['base64', Buffer.from([0xff, 0x00])]);

@@ -41,9 +41,19 @@ function rejects(text: string, pattern: RegExp) {
 test('every field parses with the right types', () => {
   const f = parseFunc(FULL);
   assert.equal(f, {
-    name: 'localhost/acme/hello', version: '1.2.3', runtime: 'node', entrypoint: 'node /function/func.js',
-    path: '/greet/world', type: 'async', format: 'json', memory: 64, timeout: 12, idle_timeout: 40, max_concurrency: 2,
-    config: { GREETING: "it's me", URL: 'http://x/#not-a-comment', EMPTY: '' }, headers: { 'X-Powered-By': 'podfn' },
+    name: 'localhost/acme/hello',
+    version: '1.2.3',
+    runtime: 'node',
+    entrypoint: 'node /function/func.js',
+    path: '/greet/world',
+    type: 'async',
+    format: 'json',
+    memory: 64,
+    timeout: 12,
+    idle_timeout: 40,
+    max_concurrency: 2,
+    config: { GREETING: "it's me", URL: 'http://x/#not-a-comment', EMPTY: '' },
+    headers: { 'X-Powered-By': 'podfn' },
   });
 });
 
@@ -61,8 +71,16 @@ test('defaults: version, path from the name, sync, default format', () => {
 test('route body carries only what func.yaml sets', () => {
   const f = parseFunc(FULL);
   assert.equal(routeBody(f, 'img:1'), {
-    path: '/greet/world', image: 'img:1', type: 'async', format: 'json', memory: 64, timeout: 12, idle_timeout: 40,
-    max_concurrency: 2, config: f.config, headers: f.headers,
+    path: '/greet/world',
+    image: 'img:1',
+    type: 'async',
+    format: 'json',
+    memory: 64,
+    timeout: 12,
+    idle_timeout: 40,
+    max_concurrency: 2,
+    config: f.config,
+    headers: f.headers,
   });
   assert.equal(routeBody(parseFunc('name: a\nruntime: node\n'), 'i'), { path: '/a', image: 'i', type: 'sync', format: 'default' });
 });
@@ -112,7 +130,10 @@ test('YAML outside the subset is refused with its line', () => {
   rejects('name: "a\nruntime: node\n', /line 1: unterminated double-quoted string/);
   rejects('name: a\nruntime: node\n---\nname: b\n', /line 3: only one YAML document/);
   rejects('just text\n', /line 1: expected "key: value"/);
-  assert.throws(() => parseYamlSubset('a: "\\q"\n'), (e: unknown) => e instanceof YamlError && /line 1: bad escape/.test((e as Error).message));
+  assert.throws(
+    () => parseYamlSubset('a: "\\q"\n'),
+    (e: unknown) => e instanceof YamlError && /line 1: bad escape/.test((e as Error).message),
+  );
 });
 
 test.run();

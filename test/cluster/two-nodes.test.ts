@@ -82,7 +82,10 @@ test('concurrent start on an empty database applied each migration exactly once'
 test('both nodes are registered and alive; metrics carry the node id', async () => {
   for (const c of [A, B]) {
     const { nodes } = expectOk<{ nodes: Array<{ id: string; alive: boolean; self: boolean; address: string }> }>(await c.get('/v1/nodes'));
-    assert.equal(nodes.map((n) => n.id), ['node-a', 'node-b']);
+    assert.equal(
+      nodes.map((n) => n.id),
+      ['node-a', 'node-b'],
+    );
     assert.ok(nodes.every((n) => n.alive));
     assert.is(nodes.filter((n) => n.self).length, 1);
   }
@@ -124,12 +127,17 @@ test('a route deleted on B is gone on A within the coherence bound', async () =>
 });
 
 test('a node on an embedded replica (PODFN_DB_REPLICA) serves routes from its local copy and writes through', async () => {
-  const c = await startServer({ dbUrl: sqld.url, env: { ...nodeEnv('node-c'), PODFN_DB_REPLICA: `file:${sqld.dir}/replica-c.db`, PODFN_DB_REPLICA_SYNC_MS: '5000' } });
+  const c = await startServer({
+    dbUrl: sqld.url,
+    env: { ...nodeEnv('node-c'), PODFN_DB_REPLICA: `file:${sqld.dir}/replica-c.db`, PODFN_DB_REPLICA_SYNC_MS: '5000' },
+  });
   try {
     const C = client(c.url);
     assert.ok(fs.existsSync(`${sqld.dir}/replica-c.db`), 'local replica file');
     expectOk(await A.post('/v1/apps/multi/routes', { route: { path: '/rep', image: image('echo') } }));
-    const { elapsed } = await waitFor('C to serve the route', 30_000, async () => ((await C.req('POST', '/r/multi/rep', 'r')).status === 200 ? true : undefined));
+    const { elapsed } = await waitFor('C to serve the route', 30_000, async () =>
+      (await C.req('POST', '/r/multi/rep', 'r')).status === 200 ? true : undefined,
+    );
     // the cache poll pulls the replica first: same bound as without a replica, whatever its own interval
     assert.ok(elapsed <= COHERENCE_MS, `C served it from a probe sent after ${elapsed} ms`);
     // a write through C lands on the server (A reads it at once) and C reads its own write
@@ -147,7 +155,7 @@ async function enqueueSpread(n: number, tag: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 10) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(10, n - i) }, (_, j) => (i + j) % 2 === 0 ? A : B).map((c, j) => c.req('POST', '/r/multi/job', `${tag}-${i + j}`)),
+      Array.from({ length: Math.min(10, n - i) }, (_, j) => ((i + j) % 2 === 0 ? A : B)).map((c, j) => c.req('POST', '/r/multi/job', `${tag}-${i + j}`)),
     );
     for (const res of batch) {
       assert.is(res.status, 202, `${res.text}\nA: ${a.output().slice(-2000)}\nB: ${b.output().slice(-2000)}`);
@@ -164,7 +172,11 @@ async function outcomes(ids: string[]) {
 }
 
 test('async calls on both live nodes: each runs exactly once, both nodes work', async () => {
-  expectOk(await A.post('/v1/apps/multi/routes', { route: { path: '/job', image: image('sleep'), type: 'async', format: 'http', max_concurrency: WORKERS, config: { SLEEP_MS: '20' } } }));
+  expectOk(
+    await A.post('/v1/apps/multi/routes', {
+      route: { path: '/job', image: image('sleep'), type: 'async', format: 'http', max_concurrency: WORKERS, config: { SLEEP_MS: '20' } },
+    }),
+  );
   await waitFor('B to know /job', 30_000, async () => ((await B.req('GET', '/r/multi/job?payload=warm')).status === 202 ? true : undefined));
   const ids = await enqueueSpread(100, 'live');
   const { value } = await waitFor('100 calls to finish', 120_000, async () => {
@@ -172,7 +184,10 @@ test('async calls on both live nodes: each runs exactly once, both nodes work', 
     return r.every((x) => x.status === 'success') ? r : undefined;
   });
   assert.is(value.length, 100);
-  assert.ok(value.every((x) => Number(x.attempts) === 1), 'no call ran twice');
+  assert.ok(
+    value.every((x) => Number(x.attempts) === 1),
+    'no call ran twice',
+  );
   const byNode = new Map<string, number>();
   for (const x of value) byNode.set(String(x.node_id), (byNode.get(String(x.node_id)) ?? 0) + 1);
   assert.ok((byNode.get('node-a') ?? 0) > 0 && (byNode.get('node-b') ?? 0) > 0, JSON.stringify([...byNode]));
@@ -202,10 +217,17 @@ test('300 async calls, A SIGKILLed mid-way: all complete on B; only what A was r
   for (const line of `${a.output()}\n${b.output()}`.split('\n')) {
     if (line.includes('async call will be retried')) retried.add(String((JSON.parse(line) as { call_id: string }).call_id));
   }
-  const detail = () => `ran again: ${JSON.stringify(again)}\nheld by A at the kill: ${JSON.stringify([...heldByA])}\nretried: ${JSON.stringify([...retried])}\nB: ${b.output().slice(-3000)}`;
+  const detail = () =>
+    `ran again: ${JSON.stringify(again)}\nheld by A at the kill: ${JSON.stringify([...heldByA])}\nretried: ${JSON.stringify([...retried])}\nB: ${b.output().slice(-3000)}`;
   assert.ok(heldByA.size <= WORKERS, `A held ${heldByA.size} calls`);
-  assert.ok(again.every((x) => heldByA.has(String(x.id)) || retried.has(String(x.id))), detail());
-  assert.ok(again.every((x) => x.node_id === 'node-b'), detail());
+  assert.ok(
+    again.every((x) => heldByA.has(String(x.id)) || retried.has(String(x.id))),
+    detail(),
+  );
+  assert.ok(
+    again.every((x) => x.node_id === 'node-b'),
+    detail(),
+  );
   // B lists A as dead within three heartbeats
   await waitFor('A to be listed dead', 30_000, async () => {
     const { nodes } = (await B.get('/v1/nodes')).json<{ nodes: Array<{ id: string; alive: boolean }> }>();

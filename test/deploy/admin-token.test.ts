@@ -110,7 +110,7 @@ unit('file format: one token per line, blank lines and # comments skipped; bad l
   assert.throws(() => resolveAdminToken(settings({ PODFN_ADMIN_TOKEN_FILE: path.join(d, 'dir') })), /not a regular file/);
 });
 
-unit('two first starts at once: the loser uses the winner\'s token, the file is never half written', () => {
+unit("two first starts at once: the loser uses the winner's token, the file is never half written", () => {
   const d = tmp();
   const file = path.join(d, 'tok');
   const out = resolveAdminToken(settings({ PODFN_ADMIN_TOKEN_FILE: file }), {
@@ -134,21 +134,34 @@ interface Started {
 }
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const c of live) if (c.pid) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const c of live)
+    if (c.pid)
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
 });
 
 /** `npm start` in its own process group (npm -> sh -> node), ready when /healthz answers. */
 async function npmStart(env: Record<string, string | undefined>, port: number): Promise<Started> {
-  const child = spawn('npm', ['start'], { cwd: ROOT, env: serverEnv({ PODFN_LOG_LEVEL: 'info', ...env, PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: serverEnv({ PODFN_LOG_LEVEL: 'info', ...env, PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    live.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${out}\n${err}`);
@@ -186,7 +199,8 @@ async function stop(s: Started): Promise<void> {
 }
 
 const status = async (port: number, token?: string) =>
-  (await request(`http://127.0.0.1:${port}`, 'GET', '/v1/apps', undefined, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })).status;
+  (await request(`http://127.0.0.1:${port}`, 'GET', '/v1/apps', undefined, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }))
+    .status;
 
 e2e('first start prints and stores a token; reuse; explicit wins; rotation; opt-out', async () => {
   const d = tmp();

@@ -26,7 +26,12 @@ const GATEWAY_IMAGE = 'localhost/podfn-test/gateway:latest';
 
 async function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { cwd: ROOT, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(cmd, args, {
+      cwd: ROOT,
+      env: opts.env ?? process.env,
+      timeout: opts.timeoutMs ?? 300_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, out: stdout + stderr };
   } catch (e) {
     const err = e as Error & { code?: number; stdout?: string; stderr?: string };
@@ -89,7 +94,7 @@ test('a broken copy fails the check (unknown keys, bad values, a missing binary)
   }
 });
 
-test('stop settings outlast podfn\'s drain; restart on failure; needs podman.socket', () => {
+test("stop settings outlast podfn's drain; restart on failure; needs podman.socket", () => {
   const unit = section('deploy/systemd/podfn.service', 'Unit');
   const svc = section('deploy/systemd/podfn.service', 'Service');
   assert.is(unit.get('Requires'), 'podman.socket');
@@ -137,10 +142,12 @@ test('stop settings outlast podfn\'s drain; restart on failure; needs podman.soc
   const port = await freePort();
   // %t -> the runtime dir; systemd-only flags dropped (cidfile, sdnotify, cgroups=split need systemd);
   // names, port, node id and socket dir made unique for the test; the test image tag
-  const args = execStart.split(' ').slice(1)
+  const args = execStart
+    .split(' ')
+    .slice(1)
     .map((a) => a.replaceAll('%t/podfn/sockets', sockets).replaceAll('%t', runtime))
     .filter((a) => !/^--(cidfile|sdnotify|cgroups)=/.test(a))
-    .map((a) => a === 'podfn' ? name : a === 'systemd-podfn-data:/data' ? `${volume}:/data` : a === 'localhost/podfn:latest' ? GATEWAY_IMAGE : a)
+    .map((a) => (a === 'podfn' ? name : a === 'systemd-podfn-data:/data' ? `${volume}:/data` : a === 'localhost/podfn:latest' ? GATEWAY_IMAGE : a))
     .map((a) => a.replace(/^PORT=8080$/, `PORT=${port}`).replace(/^PODFN_NODE_ID=.*/, `PODFN_NODE_ID=${nodeId}`));
   assert.ok(args.includes('--network') && args.includes('host'));
   assert.ok(args.includes(`${volume}:/data`) && args.includes(GATEWAY_IMAGE) && args.includes(name), args.join(' '));
@@ -155,7 +162,12 @@ test('stop settings outlast podfn\'s drain; restart on failure; needs podman.soc
     const started = await userPodman(...args);
     assert.ok(started.code === 0, `podman run: ${started.code} ${started.out}`);
     const deadline = Date.now() + 60_000;
-    while ((await c.get('/healthz').then((r) => r.status, () => 0)) !== 200) {
+    while (
+      (await c.get('/healthz').then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
       assert.ok(Date.now() < deadline, `no /healthz: ${(await userPodman('logs', name)).out}`);
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -19,7 +19,11 @@ const HOT = 3;
 
 /** A route of the sleep fixture with HOT warm containers (HOT concurrent calls). */
 async function warm(c: Client, app: string): Promise<void> {
-  expectOk(await c.put(`/v1/apps/${app}/routes/hot`, { route: { path: '/hot', image: image('sleep'), format: 'http', max_concurrency: HOT, config: { SLEEP_MS: '10' } } }));
+  expectOk(
+    await c.put(`/v1/apps/${app}/routes/hot`, {
+      route: { path: '/hot', image: image('sleep'), format: 'http', max_concurrency: HOT, config: { SLEEP_MS: '10' } },
+    }),
+  );
   const calls = await Promise.all(Array.from({ length: HOT }, () => c.post(`/r/${app}/hot`, 'x', { headers: { 'x-fixture-sleep-ms': '700' } })));
   for (const r of calls) assert.is(r.status, 200, r.text);
 }
@@ -41,7 +45,8 @@ test('SIGTERM during a call: the call completes, every hot container and socket 
     const inflight = c.post('/r/rt/hot', 'in flight', { headers: { 'x-fixture-sleep-ms': '3000' } });
     // SIGTERM once the call is in its container (polled, however slow the host)
     for (const end = Date.now() + 30_000; ;) {
-      const busy = (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy;
+      const busy = (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals
+        .busy;
       if (busy === 1) break;
       assert.ok(Date.now() < end, 'the in-flight call reached its container');
       await new Promise((r) => setTimeout(r, 20));
@@ -62,7 +67,7 @@ test('SIGTERM during a call: the call completes, every hot container and socket 
   }
 });
 
-test('SIGKILL + restart on the same data: the dead process\'s containers are removed at start; another live gateway\'s are not', async () => {
+test("SIGKILL + restart on the same data: the dead process's containers are removed at start; another live gateway's are not", async () => {
   const podman = await podmanReady();
   const nodeA = testNodeId('rta');
   const nodeB = testNodeId('rtb');
@@ -87,7 +92,7 @@ test('SIGKILL + restart on the same data: the dead process\'s containers are rem
     await a.restart();
     // strays are removed during start-up, before the server answers /healthz
     assert.equal(await containersOf(podman, nodeA), [], `strays of the killed process removed at start:\n${a.output()}`);
-    assert.equal((await containersOf(podman, nodeB)).sort(), bBefore, 'the other gateway\'s containers are untouched');
+    assert.equal((await containersOf(podman, nodeB)).sort(), bBefore, "the other gateway's containers are untouched");
     assert.is(await running(podman, nodeB), HOT);
     // the other gateway still serves from its warm containers; the restarted one works again
     const rb = await cb.post('/r/rtb/hot', 'b still works');

@@ -17,13 +17,19 @@ let srv: TestServer | undefined;
 const socketDir = `/run/podfn/t-${randomBytes(3).toString('hex')}/sockets`;
 
 function uidOf(user: string): number | undefined {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   return line ? Number(line.split(':')[2]) : undefined;
 }
 
 /** real, effective, saved and file-system uids of a process */
 function uids(pid: number): number[] {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'))!;
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'))!;
   return line.split(/\s+/).slice(1, 5).map(Number);
 }
 
@@ -43,7 +49,13 @@ test.after(async () => {
 needsRunAs('as root with PODFN_RUN_AS=podfn: every uid is podfn, calls run, its files are its own (needs root, user podfn, its rootless socket)', async () => {
   await requirePodman(rootlessSocket);
   srv = await startServer({
-    env: { PODFN_RUN_AS: 'podfn', PODFN_CONTAINER_HOST: `unix://${rootlessSocket}`, PODFN_SOCKET_DIR: socketDir, PODFN_ADMIN_TOKEN_FILE: 'auto', PODFN_NODE_ID: `runas-${process.pid}` },
+    env: {
+      PODFN_RUN_AS: 'podfn',
+      PODFN_CONTAINER_HOST: `unix://${rootlessSocket}`,
+      PODFN_SOCKET_DIR: socketDir,
+      PODFN_ADMIN_TOKEN_FILE: 'auto',
+      PODFN_NODE_ID: `runas-${process.pid}`,
+    },
   });
   assert.equal(uids(srv.pid()!), [podfnUid, podfnUid, podfnUid, podfnUid]);
   const tokenFile = `${srv.dir}/admin-token`;
@@ -54,7 +66,10 @@ needsRunAs('as root with PODFN_RUN_AS=podfn: every uid is podfn, calls run, its 
   const api = client(srv.url);
   const auth = { headers: { authorization: `Bearer ${token}` } };
   assert.is((await api.post('/v1/apps', { app: { name: APP } }, auth)).status, 200);
-  for (const [path, format] of [['/hot', 'http'], ['/cold', 'default']] as const) {
+  for (const [path, format] of [
+    ['/hot', 'http'],
+    ['/cold', 'default'],
+  ] as const) {
     const res = await api.post(`/v1/apps/${APP}/routes`, { route: { path, image: image('echo'), format } }, auth);
     assert.is(res.status, 200, res.text);
     const call = await api.post(`/r/${APP}${path}`, `hello ${path}`);
@@ -63,18 +78,28 @@ needsRunAs('as root with PODFN_RUN_AS=podfn: every uid is podfn, calls run, its 
   }
 });
 
-needsClosedRootful('as root with PODFN_RUN_AS=podfn but a rootful socket it may not use: exit 2 naming the grant (needs a rootful socket granted to no group)', () => {
-  const dir = fs.mkdtempSync('/tmp/podfn-runas-');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: new URL('../../', import.meta.url).pathname,
-    env: { PATH: process.env.PATH, PODFN_RUN_AS: 'podfn', PODFN_CONTAINER_HOST: `unix://${ROOTFUL_SOCKET}`, PODFN_DB_URL: `file:${dir}/podfn.db`, PODFN_SOCKET_DIR: socketDir, PORT: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  fs.rmSync(dir, { recursive: true, force: true });
-  assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /cannot use the container API socket \/run\/podman\/podman.sock/);
-  assert.match(r.stderr, /--grant podfn/);
-});
+needsClosedRootful(
+  'as root with PODFN_RUN_AS=podfn but a rootful socket it may not use: exit 2 naming the grant (needs a rootful socket granted to no group)',
+  () => {
+    const dir = fs.mkdtempSync('/tmp/podfn-runas-');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      env: {
+        PATH: process.env.PATH,
+        PODFN_RUN_AS: 'podfn',
+        PODFN_CONTAINER_HOST: `unix://${ROOTFUL_SOCKET}`,
+        PODFN_DB_URL: `file:${dir}/podfn.db`,
+        PODFN_SOCKET_DIR: socketDir,
+        PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /cannot use the container API socket \/run\/podman\/podman.sock/);
+    assert.match(r.stderr, /--grant podfn/);
+  },
+);
 
 test.run();

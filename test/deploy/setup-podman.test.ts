@@ -25,7 +25,9 @@ const needsRoot = isRoot ? test : test.skip.bind(test);
 
 function setup(): { status: number | null; out: string } {
   const r = spawnSync('bash', [SCRIPT, '--user', USER], {
-    encoding: 'utf8', env: { ...process.env, PODFN_SETUP_WAIT_S: '60' }, timeout: 300_000,
+    encoding: 'utf8',
+    env: { ...process.env, PODFN_SETUP_WAIT_S: '60' },
+    timeout: 300_000,
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -35,8 +37,11 @@ const runDir = () => `/run/user/${uid()}`;
 
 /** podman as the test user (the same environment the script gives its service). */
 function podman(args: string[], input?: Buffer): { status: number | null; out: string } {
-  const r = spawnSync('runuser', ['-u', USER, '--', 'env', '-i', `HOME=/var/lib/${USER}`, `XDG_RUNTIME_DIR=${runDir()}`,
-    'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'podman', ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    'runuser',
+    ['-u', USER, '--', 'env', '-i', `HOME=/var/lib/${USER}`, `XDG_RUNTIME_DIR=${runDir()}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'podman', ...args],
+    { input, encoding: 'utf8', timeout: 60_000 },
+  );
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -33,10 +33,14 @@ async function containersOf(route: string): Promise<Array<{ id: string; state: s
 
 async function runningContainer(route: string): Promise<{ id: string; call: string }> {
   let found: { id: string; call: string } | undefined;
-  await waitFor(async () => {
-    found = (await containersOf(route)).find((c) => c.state === 'running');
-    return found !== undefined;
-  }, 60_000, `a running container for ${route}`);
+  await waitFor(
+    async () => {
+      found = (await containersOf(route)).find((c) => c.state === 'running');
+      return found !== undefined;
+    },
+    60_000,
+    `a running container for ${route}`,
+  );
   return found!;
 }
 
@@ -44,7 +48,14 @@ async function runningContainer(route: string): Promise<{ id: string; call: stri
 function callThenHangUp(target: string, body: string, headers: Record<string, string> = {}): { hangUp: () => void; answered: () => boolean } {
   const u = new URL(srv.url);
   let answered = false;
-  const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: target, agent: false, headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } });
+  const req = http.request({
+    host: u.hostname,
+    port: u.port,
+    method: 'POST',
+    path: target,
+    agent: false,
+    headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+  });
   req.on('response', () => (answered = true));
   req.on('error', () => undefined); // we hang up ourselves
   req.end(body);
@@ -54,12 +65,16 @@ function callThenHangUp(target: string, body: string, headers: Record<string, st
 /** The sync call record of the one call of `path` that has the given status (records are batched). */
 async function recordOf(path: string, status: string): Promise<CallJson> {
   let found: CallJson | undefined;
-  await waitFor(async () => {
-    const res = await api.get(`/v1/apps/dc/calls?path=${encodeURIComponent(path)}&status=${status}`);
-    assert.is(res.status, 200, res.text);
-    found = res.json<{ calls: CallJson[] }>().calls[0];
-    return found !== undefined;
-  }, 30_000, `a ${status} record for ${path}`);
+  await waitFor(
+    async () => {
+      const res = await api.get(`/v1/apps/dc/calls?path=${encodeURIComponent(path)}&status=${status}`);
+      assert.is(res.status, 200, res.text);
+      found = res.json<{ calls: CallJson[] }>().calls[0];
+      return found !== undefined;
+    },
+    30_000,
+    `a ${status} record for ${path}`,
+  );
   return found!;
 }
 

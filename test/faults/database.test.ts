@@ -141,10 +141,14 @@ async function afterRecovery(what: string, callDuring: string): Promise<void> {
   await waitFor(async () => (await api.get(`/v1/apps/dbfault/calls/${callDuring}`)).status === 200, 30_000, 'the buffered call record');
   // async calls are accepted and run again
   const accepted = expectOk<{ call_id: string }>(await api.post('/r/dbfault/later', 'later'), 202);
-  await waitFor(async () => {
-    const r = await api.get(`/v1/apps/dbfault/calls/${accepted.call_id}`);
-    return r.status === 200 && r.json<{ call: { status: string } }>().call.status === 'success';
-  }, 60_000, 'the async call to run');
+  await waitFor(
+    async () => {
+      const r = await api.get(`/v1/apps/dbfault/calls/${accepted.call_id}`);
+      return r.status === 200 && r.json<{ call: { status: string } }>().call.status === 'success';
+    },
+    60_000,
+    'the async call to run',
+  );
   await integrityOk();
   await gatewayUnharmed();
 }
@@ -229,7 +233,10 @@ needsRoot('after a clean stop the database is intact and holds everything (needs
   srv = undefined;
   await integrityOk();
   const apps = (await sql('SELECT name FROM apps ORDER BY name')).map((r) => r[0]);
-  assert.equal(apps, stored.apps.map((a) => a.name));
+  assert.equal(
+    apps,
+    stored.apps.map((a) => a.name),
+  );
   const routes = (await sql('SELECT app_name, path FROM routes ORDER BY app_name, path')).map((r) => `${r[0] as string}${r[1] as string}`);
   assert.equal(routes, stored.routes.map((r) => `${r.app_name}${r.path}`).sort());
 });

@@ -29,7 +29,11 @@ async function containers(): Promise<Array<{ id: string; route: string }>> {
 
 /** Waits until this node has no container for `route` (all when omitted) except `keep`. */
 async function noContainers(route?: string, keep: string[] = [], ms = 30_000): Promise<void> {
-  await waitFor(async () => (await containers()).every((c) => (route !== undefined && c.route !== route) || keep.includes(c.id)), ms, `containers of ${route ?? 'every route'} to be removed`);
+  await waitFor(
+    async () => (await containers()).every((c) => (route !== undefined && c.route !== route) || keep.includes(c.id)),
+    ms,
+    `containers of ${route ?? 'every route'} to be removed`,
+  );
 }
 
 async function hotContainer(route: string): Promise<string> {
@@ -57,7 +61,9 @@ function processesWith(mark: string): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(mark)) found.push(Number(name));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return found;
 }
@@ -70,7 +76,14 @@ test.before(async () => {
     { path: '/echo', image: image('echo') },
     { path: '/flood', image: image('flood'), timeout: 60 },
     { path: '/flood-hot', image: image('flood'), format: 'http', max_concurrency: 1, timeout: 20 },
-    { path: '/flood-log-hot', image: image('flood'), format: 'http', max_concurrency: 1, timeout: 20, config: { FLOOD_BYTES: '5', FLOOD_LOG_BYTES: String(32 * 1024 * 1024) } },
+    {
+      path: '/flood-log-hot',
+      image: image('flood'),
+      format: 'http',
+      max_concurrency: 1,
+      timeout: 20,
+      config: { FLOOD_BYTES: '5', FLOOD_LOG_BYTES: String(32 * 1024 * 1024) },
+    },
     { path: '/bomb', image: image('busybox'), timeout: 10 },
     { path: '/ignore', image: image('ignore-input'), timeout: 20, config: { IGNORE_MS: '300' } },
     { path: '/ignore-hang', image: image('ignore-input'), timeout: 2, config: { IGNORE_MS: '-1' } },
@@ -121,11 +134,15 @@ test('hot: 32 MiB of stdout (its log) per call -> the call succeeds, the log is 
   assert.is(await hotContainer('/flood-log-hot'), id, 'the same container serves the next call');
   const callId = String(again.headers['fn-call-id']);
   let log = '';
-  await waitFor(async () => {
-    const r = await api.req('GET', `/v1/apps/fnfault/calls/${callId}/log`, undefined, { headers: { accept: 'text/plain' } });
-    log = r.text;
-    return r.status === 200;
-  }, 30_000, 'the call log to be recorded');
+  await waitFor(
+    async () => {
+      const r = await api.req('GET', `/v1/apps/fnfault/calls/${callId}/log`, undefined, { headers: { accept: 'text/plain' } });
+      log = r.text;
+      return r.status === 200;
+    },
+    30_000,
+    'the call log to be recorded',
+  );
   assert.ok(log.length < 1024 * 1024, `stored log is capped (${log.length} bytes)`);
   assert.match(log, /^l+/);
   await gatewayUnharmed();

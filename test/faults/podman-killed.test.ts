@@ -27,10 +27,14 @@ async function containers(): Promise<Array<{ id: string; state: string; route: s
 
 async function runningContainer(route: string): Promise<string> {
   let id = '';
-  await waitFor(async () => {
-    id = (await containers()).find((c) => c.route === route && c.state === 'running')?.id ?? '';
-    return id !== '';
-  }, 60_000, `a running container for ${route}`);
+  await waitFor(
+    async () => {
+      id = (await containers()).find((c) => c.route === route && c.state === 'running')?.id ?? '';
+      return id !== '';
+    },
+    60_000,
+    `a running container for ${route}`,
+  );
   return id;
 }
 
@@ -74,7 +78,11 @@ test.after(async () => {
   await srv?.stop();
   // belt and braces: never leave this suite's containers behind, whatever failed above
   const left = await containers().catch(() => []);
-  for (const c of left) await service.client().remove(c.id).catch(() => undefined);
+  for (const c of left)
+    await service
+      .client()
+      .remove(c.id)
+      .catch(() => undefined);
   await service.dispose();
 });
 
@@ -95,7 +103,10 @@ test('cold call in flight: prompt 503, the container is removed once Podman is b
   await gatewayUnharmed();
 
   await restartAndSettle();
-  assert.not.ok((await containers()).some((c) => c.id === id), 'the killed call\'s container is gone');
+  assert.not.ok(
+    (await containers()).some((c) => c.id === id),
+    "the killed call's container is gone",
+  );
   const ok = await api.post('/r/podfault/echo', 'after');
   assert.is(ok.status, 200, ok.text);
   assert.is(ok.text, 'after');
@@ -108,7 +119,13 @@ test('hot call in flight: completes; the orphaned container is replaced and remo
   const id = await runningContainer('/hot');
 
   const call = api.req('POST', '/r/podfault/hot', '', { headers: { 'x-fixture-sleep-ms': '5000' }, timeoutMs: 60_000 });
-  await waitFor(async () => (await api.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy === 1, 30_000, 'the call to reach the hot container', 20);
+  await waitFor(
+    async () =>
+      (await api.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy === 1,
+    30_000,
+    'the call to reach the hot container',
+    20,
+  );
   await service.kill();
   const res = await call;
   // the function's socket does not go through Podman: the call it was serving completes normally
@@ -120,7 +137,10 @@ test('hot call in flight: completes; the orphaned container is replaced and remo
   await gatewayUnharmed();
 
   await restartAndSettle();
-  assert.not.ok((await containers()).some((c) => c.id === id), 'the old hot container was removed');
+  assert.not.ok(
+    (await containers()).some((c) => c.id === id),
+    'the old hot container was removed',
+  );
   const again = await api.post('/r/podfault/hot', '', { headers: { 'x-fixture-sleep-ms': '10' } });
   assert.is(again.status, 200, again.text);
   assert.is(again.text, 'slept 10');

@@ -33,7 +33,13 @@ export class PrivatePodmanService {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`podman system service exited with ${child.exitCode}`);
-        return fs.existsSync(this.socketPath) && podman.ping().then(() => true, () => false);
+        return (
+          fs.existsSync(this.socketPath) &&
+          podman.ping().then(
+            () => true,
+            () => false,
+          )
+        );
       },
       60_000,
       'the private Podman service to answer',

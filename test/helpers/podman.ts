@@ -11,7 +11,9 @@ export const ROOTFUL_SOCKET = '/run/podman/podman.sock';
 
 function uidOf(user: string): number | undefined {
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${user}:`));
     const uid = line?.split(':')[2];
     return uid === undefined ? undefined : Number(uid);
   } catch {
@@ -36,7 +38,9 @@ export async function requirePodman(socketPath = testSocketPath()): Promise<Podm
   try {
     await podman.ping();
   } catch (err) {
-    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); start it (npm run setup) or set PODFN_CONTAINER_HOST`, { cause: err });
+    throw new Error(`Podman API not reachable at ${socketPath} (${(err as Error).message}); start it (npm run setup) or set PODFN_CONTAINER_HOST`, {
+      cause: err,
+    });
   }
   return podman;
 }
@@ -85,7 +89,7 @@ export function makeCall(fn: FunctionSpec, o: CallOverrides = {}): CallRequest {
     params: {},
     deadline: Date.now() + (timeoutMs ?? fn.timeout * 1000),
     ...rest,
-    body: typeof body === 'string' ? Buffer.from(body) : body ?? Buffer.alloc(0),
+    body: typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)),
   };
 }
 

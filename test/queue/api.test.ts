@@ -70,7 +70,7 @@ async function accept(path = '/async', body = 'payload'): Promise<string> {
   return b.call_id;
 }
 
-test('unknown app, unknown call, missing log: 404 with fn\'s messages', async () => {
+test("unknown app, unknown call, missing log: 404 with fn's messages", async () => {
   expectError(await c.get('/v1/apps/nope/calls'), 404, 'App not found');
   expectError(await c.get('/v1/apps/nope/calls/01a00000-0000-7000-8000-000000000000'), 404, 'App not found');
   expectError(await c.get('/v1/apps/qapi/calls/01a00000-0000-7000-8000-000000000000'), 404, 'Call not found');
@@ -175,7 +175,10 @@ test('/tasks hands out a running task with payload and env; DELETE acknowledges 
 test('a consumer reports a failure: status, reason, error and log are recorded', async () => {
   const id = await accept('/async', 'will fail');
   const { tasks } = expectOk<{ tasks: TaskJson[] }>(await c.get('/v1/tasks?n=5'), 202);
-  assert.equal(tasks.map((t) => t.id), [id]);
+  assert.equal(
+    tasks.map((t) => t.id),
+    [id],
+  );
   const report = { task: { ...tasks[0], status: 'error', reason: 'bad_exit', error: 'exit 9', log: 'consumer stderr\n' } };
   assert.is(expectOk<{ status: string }>(await c.req('DELETE', '/v1/tasks', report), 202).status, 'error');
   const call = expectOk<{ call: CallJson }>(await c.get(`/v1/apps/qapi/calls/${id}`)).call;

@@ -22,7 +22,16 @@ const invoker = {
     return new Promise((resolve) => {
       const done = (status: number) => {
         const now = Date.now();
-        resolve({ status, headers: [], body: Buffer.from(label), log: Buffer.from(`ran on ${label}\n`), outcome: status === 200 ? 'success' : 'error', completedAt: now, reason: status === 200 ? undefined : 'killed', error: status === 200 ? undefined : 'Call aborted' });
+        resolve({
+          status,
+          headers: [],
+          body: Buffer.from(label),
+          log: Buffer.from(`ran on ${label}\n`),
+          outcome: status === 200 ? 'success' : 'error',
+          completedAt: now,
+          reason: status === 200 ? undefined : 'killed',
+          error: status === 200 ? undefined : 'Call aborted',
+        });
       };
       const t = setTimeout(() => done(200), sleepMs);
       call.signal?.addEventListener('abort', () => {

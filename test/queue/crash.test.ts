@@ -34,12 +34,18 @@ async function statuses(store: Store): Promise<Map<string, { status: string; att
   return new Map(
     rs.rows.map((r) => [
       String(r.id as string),
-      { status: String(r.status as string), attempts: Number(r.attempts), node: r.node_id === null ? null : String(r.node_id as string), ...(r.error ? { error: String(r.error as string) } : {}) },
+      {
+        status: String(r.status as string),
+        attempts: Number(r.attempts),
+        node: r.node_id === null ? null : String(r.node_id as string),
+        ...(r.error ? { error: String(r.error as string) } : {}),
+      },
     ]),
   );
 }
 
-const unfinished = async (store: Store) => Number((await store.client.execute("SELECT count(*) AS n FROM calls WHERE status IN ('queued', 'running')")).rows[0]!.n);
+const unfinished = async (store: Store) =>
+  Number((await store.client.execute("SELECT count(*) AS n FROM calls WHERE status IN ('queued', 'running')")).rows[0]!.n);
 
 test('500 async calls survive a SIGKILL mid-drain: none lost, running ones re-run after their lease', async () => {
   await podmanReady();
@@ -48,7 +54,11 @@ test('500 async calls survive a SIGKILL mid-drain: none lost, running ones re-ru
   const c = client(srv.url);
   let store: Store | undefined;
   try {
-    expectOk(await c.post('/v1/apps/dur/routes', { route: { path: '/slow', image: image('sleep'), type: 'async', format: 'http', max_concurrency: 4, config: { SLEEP_MS: '30' } } }));
+    expectOk(
+      await c.post('/v1/apps/dur/routes', {
+        route: { path: '/slow', image: image('sleep'), type: 'async', format: 'http', max_concurrency: 4, config: { SLEEP_MS: '30' } },
+      }),
+    );
     const t0 = Date.now();
     const ids = await submitAll(c, 500, 16, '/r/dur/slow');
     const acceptMs = Date.now() - t0;
@@ -89,7 +99,11 @@ test('two gateway processes on one database file: every call claimed once, both 
   let store: Store | undefined;
   try {
     const ca = client(a.url);
-    expectOk(await ca.post('/v1/apps/two/routes', { route: { path: '/job', image: image('sleep'), type: 'async', format: 'http', max_concurrency: 3, config: { SLEEP_MS: '10' } } }));
+    expectOk(
+      await ca.post('/v1/apps/two/routes', {
+        route: { path: '/job', image: image('sleep'), type: 'async', format: 'http', max_concurrency: 3, config: { SLEEP_MS: '10' } },
+      }),
+    );
     b = await startServer({ dbUrl: a.dbUrl, env: { ...env, PODFN_NODE_ID: 'gw-b' } });
     const cb = client(b.url);
     const [x, y] = await Promise.all([submitAll(ca, 100, 8, '/r/two/job'), submitAll(cb, 100, 8, '/r/two/job')]);

@@ -39,7 +39,10 @@ interface Proc {
 }
 
 async function startWorker(label: string, runs: string, options: Record<string, unknown>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/queue/claim-worker.ts', ts.url, runs, label, JSON.stringify(options)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/queue/claim-worker.ts', ts.url, runs, label, JSON.stringify(options)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   let err = '';
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
@@ -91,7 +94,11 @@ test('two processes drain one queue: every call runs exactly once, both take par
     const perId = new Map<string, number>();
     for (const [, id] of lines) perId.set(id, (perId.get(id) ?? 0) + 1);
     assert.is(lines.length, 400, 'runs recorded');
-    assert.equal([...perId.values()].filter((n) => n !== 1), [], 'no call ran twice');
+    assert.equal(
+      [...perId.values()].filter((n) => n !== 1),
+      [],
+      'no call ran twice',
+    );
     const byA = lines.filter(([l]) => l === 'A').length;
     assert.ok(byA > 0 && byA < 400, `A ran ${byA}, B ran ${400 - byA}`);
     for (const id of ids) {

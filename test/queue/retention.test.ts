@@ -10,7 +10,19 @@ import { memoryLog } from './helpers.ts';
 const DAY = 86_400_000;
 
 function row(i: number, createdAt: number, status: NewCallRow['status']): NewCallRow {
-  return { id: `r-${createdAt}-${i}`, appName: 'ret', path: '/p', image: 'img', type: 'sync', format: 'default', status, method: 'GET', url: 'http://x/r/ret/p', createdAt, completedAt: createdAt };
+  return {
+    id: `r-${createdAt}-${i}`,
+    appName: 'ret',
+    path: '/p',
+    image: 'img',
+    type: 'sync',
+    format: 'default',
+    status,
+    method: 'GET',
+    url: 'http://x/r/ret/p',
+    createdAt,
+    completedAt: createdAt,
+  };
 }
 
 test('purges old finished calls and logs in batches; keeps recent ones and anything unfinished', async () => {
@@ -20,7 +32,11 @@ test('purges old finished calls and logs in batches; keeps recent ones and anyth
     const old = Array.from({ length: 2500 }, (_, i) => row(i, now - 8 * DAY - i, i % 2 ? 'success' : 'error'));
     const recent = Array.from({ length: 10 }, (_, i) => row(i, now - DAY, 'success'));
     const unfinished = [row(0, now - 30 * DAY, 'queued'), row(1, now - 30 * DAY, 'running')];
-    await insertRecords(t.store.client, [...old, ...recent, ...unfinished], old.map((r) => ({ callId: r.id, log: Buffer.from('x'), createdAt: r.createdAt })));
+    await insertRecords(
+      t.store.client,
+      [...old, ...recent, ...unfinished],
+      old.map((r) => ({ callId: r.id, log: Buffer.from('x'), createdAt: r.createdAt })),
+    );
     const log = memoryLog();
     const ret = new Retention(t.store.db, 7 * DAY, 60_000, log);
     assert.is(await ret.purge(now), 2500);

@@ -25,7 +25,13 @@ test.before(async (ctx) => {
   await addRoute(ts.store, 'pr', '/hot', { image: image('echo'), format: 'http', maxConcurrency: 2 });
   cache = await loadedCache(ts.store);
   ctx.runner = await Runner.create(testOptions());
-  ctx.queue = queue = await startQueue({ store: ts.store, routes: cache, invoker: ctx.runner, log: quietLog, options: defaultQueueOptions({ workers: 4, pollMs: 50 }) });
+  ctx.queue = queue = await startQueue({
+    store: ts.store,
+    routes: cache,
+    invoker: ctx.runner,
+    log: quietLog,
+    options: defaultQueueOptions({ workers: 4, pollMs: 50 }),
+  });
 });
 test.after(async (ctx) => {
   await ctx.queue?.stop(2000);
@@ -84,7 +90,13 @@ test('hot (http format) route: several calls succeed', async () => {
 
 test('Podman unreachable: retried with backoff, then error naming the attempts', async () => {
   const down = await Runner.create(testOptions({ socketPath: '/nonexistent/podman.sock', healthPingMs: 60_000 }));
-  const q = await startQueue({ store: ts.store, routes: cache, invoker: down, log: quietLog, options: defaultQueueOptions({ workers: 1, pollMs: 20, retryBaseMs: 50, maxAttempts: 3 }) });
+  const q = await startQueue({
+    store: ts.store,
+    routes: cache,
+    invoker: down,
+    log: quietLog,
+    options: defaultQueueOptions({ workers: 1, pollMs: 20, retryBaseMs: 50, maxAttempts: 3 }),
+  });
   await queue.stop(2000); // only the broken queue takes calls now
   try {
     const c = await run('/sha', 'x', q, 10_000);

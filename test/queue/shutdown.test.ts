@@ -20,7 +20,11 @@ test('SIGTERM: sync call finishes, unfinished async calls are re-queued, hot con
   const store = await openStore(srv.dbUrl);
   try {
     expectOk(await c.post('/v1/apps/sd/routes', { route: { path: '/sync', image: image('sleep'), format: 'http', config: { SLEEP_MS: '1000' } } }));
-    expectOk(await c.post('/v1/apps/sd/routes', { route: { path: '/long', image: image('sleep'), type: 'async', format: 'http', timeout: 120, max_concurrency: 2, config: { SLEEP_MS: '60000' } } }));
+    expectOk(
+      await c.post('/v1/apps/sd/routes', {
+        route: { path: '/long', image: image('sleep'), type: 'async', format: 'http', timeout: 120, max_concurrency: 2, config: { SLEEP_MS: '60000' } },
+      }),
+    );
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(expectOk<{ call_id: string }>(await c.post('/r/sd/long', `${i}`), 202).call_id);
     const running = async () => Number((await store.client.execute("SELECT count(*) AS n FROM calls WHERE status = 'running'")).rows[0]!.n);
@@ -29,8 +33,13 @@ test('SIGTERM: sync call finishes, unfinished async calls are re-queued, hot con
     assert.is((await c.post('/r/sd/sync', 'x')).status, 200);
     // stop the server once the call is in the function (both async calls and it busy), well within the grace
     const inflight = c.post('/r/sd/sync', 'in flight', { headers: { 'x-fixture-sleep-ms': '3000' } });
-    await waitFor('the sync call in its container', async () =>
-      (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy === 3, 30_000, 20);
+    await waitFor(
+      'the sync call in its container',
+      async () =>
+        (await c.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number } } } } } }>().checks.runner.detail.hot.totals.busy === 3,
+      30_000,
+      20,
+    );
     const t0 = Date.now();
     const exit = await srv.kill('SIGTERM');
     const took = Date.now() - t0;

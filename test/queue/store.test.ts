@@ -53,7 +53,10 @@ test('claim is FIFO, marks running with a lease and counts the attempt', async (
   const rows = await claim('w1', 5);
   assert.is(rows.length, 5);
   const sorted = [...rows].sort((a, b) => a.notBefore! - b.notBefore!);
-  assert.equal(rows.map((r) => r.id), sorted.map((r) => r.id));
+  assert.equal(
+    rows.map((r) => r.id),
+    sorted.map((r) => r.id),
+  );
   for (const r of rows) {
     assert.is(r.status, 'running');
     assert.is(r.leaseOwner, 'w1');
@@ -100,7 +103,7 @@ test('finish and retry are fenced on the lease owner', async () => {
   assert.not.ok(await q.finish(db(), id!, 'owner-a', outcome), 'a second finish is refused');
 });
 
-test('heartbeat extends only the owner\'s leases', async () => {
+test("heartbeat extends only the owner's leases", async () => {
   const [a, b] = await enqueueN(2);
   const now = Date.now();
   await q.claimDue(db(), { owner: 'hb1', nodeId: 'n', n: 1, now, leaseUntil: now + 1000 });
@@ -130,7 +133,10 @@ test('expired leases: re-queued while attempts remain, error/killed when exhaust
   assert.is(rb?.status, 'error');
   assert.is(rb?.reason, 'killed');
   assert.match(rb?.error ?? '', /lost \(attempt 3 of 3\)/);
-  assert.not.ok(await q.finish(db(), a!, 'dead', { status: 'success', reason: null, error: null, statusCode: 200, completedAt: now }), 'the dead owner cannot finish it any more');
+  assert.not.ok(
+    await q.finish(db(), a!, 'dead', { status: 'success', reason: null, error: null, statusCode: 200, completedAt: now }),
+    'the dead owner cannot finish it any more',
+  );
 });
 
 test('release (shutdown) puts running calls back without counting the attempt', async () => {
@@ -139,7 +145,15 @@ test('release (shutdown) puts running calls back without counting the attempt', 
   const rows = await claim('stopping', 100);
   const mine = rows.find((r) => r.id === id)!;
   assert.is(mine.attempts, 1);
-  assert.is(await q.release(db(), rows.map((r) => r.id), 'stopping', Date.now()), rows.length);
+  assert.is(
+    await q.release(
+      db(),
+      rows.map((r) => r.id),
+      'stopping',
+      Date.now(),
+    ),
+    rows.length,
+  );
   const row = await calls.getCall(db(), 'qa', id!);
   assert.is(row?.status, 'queued');
   assert.is(row?.attempts, 0);
@@ -154,7 +168,10 @@ test('cancel: only queued calls; records cancelled/client_request', async () => 
   assert.ok(c?.completedAt);
   assert.is(await calls.cancelQueued(db(), 'qa', id!, Date.now()), undefined, 'already cancelled');
   assert.is(await calls.cancelQueued(db(), 'other-app', id!, Date.now()), undefined, 'wrong app');
-  assert.not.ok((await claim('x', 1000)).some((r) => r.id === id), 'a cancelled call is never claimed');
+  assert.not.ok(
+    (await claim('x', 1000)).some((r) => r.id === id),
+    'a cancelled call is never claimed',
+  );
 });
 
 test('list: newest first, keyset pages without gaps or repeats, filters', async () => {
@@ -171,7 +188,10 @@ test('list: newest first, keyset pages without gaps or repeats, filters', async 
   }
   assert.equal(seen, [...a].reverse());
   const ranged = await calls.listCalls(db(), { appName: 'qa', path: '/other', fromMs: t0 + 5, toMs: t0 + 9, limit: 100 });
-  assert.equal(ranged.map((r) => r.createdAt), [t0 + 9, t0 + 8, t0 + 7, t0 + 6, t0 + 5]);
+  assert.equal(
+    ranged.map((r) => r.createdAt),
+    [t0 + 9, t0 + 8, t0 + 7, t0 + 6, t0 + 5],
+  );
   const cancelled = await calls.listCalls(db(), { appName: 'qa', status: 'cancelled', limit: 100 });
   assert.ok(cancelled.length >= 1 && cancelled.every((r) => r.status === 'cancelled'));
   assert.equal(await calls.listCalls(db(), { appName: 'nope', limit: 10 }), []);
@@ -183,8 +203,15 @@ test('purge: finished calls and logs older than the cutoff go, queued and runnin
   const rows = await claim('p', 1000);
   const running = rows.find((r) => r.id === ids[1]);
   assert.ok(running);
-  assert.ok(await q.finish(db(), ids[0]!, 'p', { status: 'success', reason: null, error: null, statusCode: 200, completedAt: old, log: Buffer.from('old log') }));
-  await q.release(db(), rows.filter((r) => r.id !== ids[0] && r.id !== ids[1]).map((r) => r.id), 'p', Date.now());
+  assert.ok(
+    await q.finish(db(), ids[0]!, 'p', { status: 'success', reason: null, error: null, statusCode: 200, completedAt: old, log: Buffer.from('old log') }),
+  );
+  await q.release(
+    db(),
+    rows.filter((r) => r.id !== ids[0] && r.id !== ids[1]).map((r) => r.id),
+    'p',
+    Date.now(),
+  );
   const deleted = await calls.purgeBefore(db(), Date.now() - 86_400_000, 1000);
   assert.ok(deleted >= 1);
   assert.is(await calls.getCall(db(), 'qa', ids[0]!), undefined);

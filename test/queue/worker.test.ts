@@ -100,10 +100,13 @@ test('runs every call once, at most `workers` at a time, with payload, headers a
 test('a call runs with the route as it is when it starts (image, config)', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const ctx = await setup(async (call) => {
-    if (call.body.toString() === 'blocker') await gate;
-    return okResult();
-  }, { workers: 1 });
+  const ctx = await setup(
+    async (call) => {
+      if (call.body.toString() === 'blocker') await gate;
+      return okResult();
+    },
+    { workers: 1 },
+  );
   try {
     await submit(ctx, 'blocker');
     await waitFor('blocker running', () => ctx.seen.length === 1);
@@ -179,7 +182,11 @@ test('function failures are recorded once, not retried: bad_exit, timeout', asyn
 });
 
 test('route config PODFN_RETRY_ON_FAILURE=true retries function failures up to the maximum', async () => {
-  const ctx = await setup((_c, n) => (n < 3 ? faultResult(502, 'function exited with code 1', { reason: 'bad_exit' }) : okResult()), {}, { PODFN_RETRY_ON_FAILURE: 'true' });
+  const ctx = await setup(
+    (_c, n) => (n < 3 ? faultResult(502, 'function exited with code 1', { reason: 'bad_exit' }) : okResult()),
+    {},
+    { PODFN_RETRY_ON_FAILURE: 'true' },
+  );
   try {
     const c = await final(ctx, await submit(ctx));
     assert.is(c.status, 'success');
@@ -212,11 +219,14 @@ test('a call whose route was deleted meanwhile ends as error with a clear reason
   }
 });
 
-test('heartbeats keep a long call\'s lease alive: no other node re-queues it', async () => {
-  const ctx = await setup(async () => {
-    await sleep(900);
-    return okResult();
-  }, { leaseMs: 300 });
+test("heartbeats keep a long call's lease alive: no other node re-queues it", async () => {
+  const ctx = await setup(
+    async () => {
+      await sleep(900);
+      return okResult();
+    },
+    { leaseMs: 300 },
+  );
   try {
     const id = await submit(ctx);
     await waitFor('running', () => ctx.seen.length === 1);

@@ -10,7 +10,11 @@ import type { Podman } from '../../src/runner/podman.ts';
 import type { RunnerOptions } from '../../src/runner/options.ts';
 import { containersOf, fnSpec, image, makeCall, podmanReady, testOptions } from '../helpers/podman.ts';
 
-interface Env { podman: Podman; cold: ColdRunner; options: RunnerOptions }
+interface Env {
+  podman: Podman;
+  cold: ColdRunner;
+  options: RunnerOptions;
+}
 
 async function setup(overrides: Partial<RunnerOptions> = {}): Promise<Env> {
   const podman = await podmanReady();
@@ -140,7 +144,10 @@ test('labels and isolation settings are applied to the container', async () => {
   const env = await setup();
   // sleeps past any start-up delay of a loaded host; aborted once inspected
   const ac = new AbortController();
-  const call = makeCall(fnSpec({ image: image('sleep'), appName: 'isoapp', path: '/iso', memory: 64, config: { SLEEP_MS: '120000' } }), { timeoutMs: 120_000, signal: ac.signal });
+  const call = makeCall(fnSpec({ image: image('sleep'), appName: 'isoapp', path: '/iso', memory: 64, config: { SLEEP_MS: '120000' } }), {
+    timeoutMs: 120_000,
+    signal: ac.signal,
+  });
   const running = env.cold.run(call);
   let ids: string[] = [];
   for (const end = Date.now() + 60_000; ids.length === 0 && Date.now() < end;) {
@@ -162,15 +169,18 @@ test('labels and isolation settings are applied to the container', async () => {
   const limit = reservedMemoryMb(64, env.options) * 1024 * 1024;
   assert.is(h.Memory, limitsEnforced ? limit : 0);
   if (limitsEnforced) assert.is(h.MemorySwap, limit);
-  assert.ok(((h.SecurityOpt as string[] | undefined) ?? []).some((o: string) => o.includes('no-new-privileges')), JSON.stringify(h.SecurityOpt));
+  assert.ok(
+    ((h.SecurityOpt as string[] | undefined) ?? []).some((o: string) => o.includes('no-new-privileges')),
+    JSON.stringify(h.SecurityOpt),
+  );
   assert.ok(Object.keys(h.Tmpfs ?? {}).includes('/tmp'), JSON.stringify(h.Tmpfs));
-  const nofile = (h.Ulimits ?? []).find((u) => (u.Name ?? "").toLowerCase().endsWith('nofile'));
+  const nofile = (h.Ulimits ?? []).find((u) => (u.Name ?? '').toLowerCase().endsWith('nofile'));
   const { rootless } = await env.podman.info();
   if (rootless) {
     // Podman 4.3's compat create drops HostConfig.Ulimits when rootless (`if !rootless.IsRootless()`
     // in ContainerCreateToContainerCLIOpts): containers inherit the API service's own rlimits.
     assert.is(nofile, undefined);
-    console.log('\n  note: rootless Podman ignores Ulimits from the compat API; the service\'s rlimits apply');
+    console.log("\n  note: rootless Podman ignores Ulimits from the compat API; the service's rlimits apply");
   } else {
     assert.is(nofile?.Hard, 1024);
   }

@@ -34,7 +34,10 @@ test('max_concurrency = 2 under 10 parallel calls never runs more than 2 contain
   const elapsed = Date.now() - t0;
   sampling = false;
   await sampler;
-  assert.ok(results.every((r) => r.status === 200), results.map((r) => r.error).join());
+  assert.ok(
+    results.every((r) => r.status === 200),
+    results.map((r) => r.error).join(),
+  );
   assert.is(maxSeen, 2, 'containers counted by label while the calls ran');
   assert.is(results.filter((r) => r.coldStart).length, 2);
   assert.ok(elapsed >= 1500, `5 rounds of 300 ms on 2 containers took ${elapsed} ms`);

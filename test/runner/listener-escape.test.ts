@@ -60,7 +60,11 @@ test('a symlink for a listener: 502 naming it, container retired, counted, honey
   assert.match(r.error ?? '', /symbolic link/);
   assert.equal(refused, ['symlink']);
   await waitFor('the hostile container removed', async () => (await containers()).length === 0, 30_000);
-  await waitFor('its socket folder removed', () => fs.readdirSync(options.socketDir).every((d) => !fs.existsSync(path.join(options.socketDir, d, 'lsnr.sock'))) || undefined, 5000).catch(() => undefined);
+  await waitFor(
+    'its socket folder removed',
+    () => fs.readdirSync(options.socketDir).every((d) => !fs.existsSync(path.join(options.socketDir, d, 'lsnr.sock'))) || undefined,
+    5000,
+  ).catch(() => undefined);
   assert.is(honeyHits, 0, 'the gateway connected to the symlink target');
 });
 
@@ -94,7 +98,10 @@ test('a link renamed over the socket at once: refused or pinned, never followed'
   const fn = hostile('/relink', { HOSTILE: 'relink' });
   for (let i = 0; i < 3; i++) {
     const r = await pools.run(makeCall(fn));
-    assert.ok(r.status === 200 ? /^hostile:/.test(r.body.toString()) : r.status === 502 && /symbolic link/.test(r.error ?? ''), `${r.status} ${r.error} ${r.body.toString()}`);
+    assert.ok(
+      r.status === 200 ? /^hostile:/.test(r.body.toString()) : r.status === 502 && /symbolic link/.test(r.error ?? ''),
+      `${r.status} ${r.error} ${r.body.toString()}`,
+    );
   }
   assert.is(honeyHits, 0);
 });
@@ -116,13 +123,16 @@ const sizedDefault = (() => {
   }
 })();
 
-(sizedDefault ? test : test.skip.bind(test))('a function filling its socket folder stops at the sized tmpfs, not at the host /run (needs npm run setup)', async () => {
-  const { pools, options } = await ready();
-  assert.is(options.socketDir, DEFAULT_SOCKET_DIR);
-  const r = await pools.run(makeCall(hostile('/fill', { HOSTILE: 'fill', FILL_MB: '64' })));
-  assert.is(r.status, 200, r.error);
-  const wrote = Number(r.body.toString());
-  assert.ok(wrote > 0 && wrote <= 16 * 1024 * 1024, `wrote ${wrote} bytes into its socket folder`);
-});
+(sizedDefault ? test : test.skip.bind(test))(
+  'a function filling its socket folder stops at the sized tmpfs, not at the host /run (needs npm run setup)',
+  async () => {
+    const { pools, options } = await ready();
+    assert.is(options.socketDir, DEFAULT_SOCKET_DIR);
+    const r = await pools.run(makeCall(hostile('/fill', { HOSTILE: 'fill', FILL_MB: '64' })));
+    assert.is(r.status, 200, r.error);
+    const wrote = Number(r.body.toString());
+    assert.ok(wrote > 0 && wrote <= 16 * 1024 * 1024, `wrote ${wrote} bytes into its socket folder`);
+  },
+);
 
 test.run();

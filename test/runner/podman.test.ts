@@ -10,8 +10,13 @@ import { containersOf, image, podmanReady, testOptions } from '../helpers/podman
 
 function spec(nodeId: string, img: string, stdin: 'once' | 'open' | 'none' = 'none', cmd?: string[]) {
   const s = buildContainerSpec({
-    name: `podfn-test-${randomBytes(6).toString('hex')}`, image: img, env: [], memoryMb: 64,
-    labels: { 'io.podfn.app': 'podmantest' }, stdin, options: testOptions({ nodeId }),
+    name: `podfn-test-${randomBytes(6).toString('hex')}`,
+    image: img,
+    env: [],
+    memoryMb: 64,
+    labels: { 'io.podfn.app': 'podmantest' },
+    stdin,
+    options: testOptions({ nodeId }),
   });
   if (cmd) s.Cmd = cmd;
   return s;
@@ -114,7 +119,8 @@ test('wait: exit code of a finished container; 404 for a missing one; abortable'
 test('raw attach is duplex and long-lived (hot stdio use): write, read, repeat, then EOF', async () => {
   const podman = await podmanReady();
   const nodeId = `podmantest-${randomBytes(3).toString('hex')}`;
-  const script = 'process.stdin.on("data",d=>process.stdout.write(Buffer.concat([Buffer.from("<"),d,Buffer.from(">")]))).on("end",()=>{process.stderr.write("eof");})';
+  const script =
+    'process.stdin.on("data",d=>process.stdout.write(Buffer.concat([Buffer.from("<"),d,Buffer.from(">")]))).on("end",()=>{process.stderr.write("eof");})';
   const id = await podman.createContainer(spec(nodeId, image('echo'), 'open', ['/usr/bin/node', '-e', script]));
   try {
     const a = await attachContainer(podman, id);

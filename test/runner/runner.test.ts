@@ -27,7 +27,12 @@ class Relay {
       const up = net.connect({ path: this.target, allowHalfOpen: true });
       this.conns.add(c).add(up);
       c.pipe(up).pipe(c);
-      const drop = () => { c.destroy(); up.destroy(); this.conns.delete(c); this.conns.delete(up); };
+      const drop = () => {
+        c.destroy();
+        up.destroy();
+        this.conns.delete(c);
+        this.conns.delete(up);
+      };
       c.on('error', drop).on('close', drop);
       up.on('error', drop).on('close', drop);
     });
@@ -48,12 +53,20 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-test('create removes this node\'s strays, state is up, cold call dispatches', async () => {
+test("create removes this node's strays, state is up, cold call dispatches", async () => {
   const podman = await podmanReady();
   const options = testOptions();
-  const strayId = await podman.createContainer(buildContainerSpec({
-    name: `podfn-cold-stray${randomBytes(4).toString('hex')}`, image: image('sleep'), env: [], memoryMb: 64, labels: {}, stdin: 'none', options,
-  }));
+  const strayId = await podman.createContainer(
+    buildContainerSpec({
+      name: `podfn-cold-stray${randomBytes(4).toString('hex')}`,
+      image: image('sleep'),
+      env: [],
+      memoryMb: 64,
+      labels: {},
+      stdin: 'none',
+      options,
+    }),
+  );
   await podman.start(strayId);
   const runner = await Runner.create(options, quiet);
   try {
@@ -138,7 +151,8 @@ test('Podman going away mid-call: 503, and the container is removed once Podman 
     assert.equal(await containersOf(podman, options.nodeId), running, 'left behind while Podman was unreachable');
     await relay.start();
     assert.ok(await until(() => runner.state().podman === 'up', 30_000));
-    for (const end = Date.now() + 30_000; Date.now() < end && (await containersOf(podman, options.nodeId)).length > 0;) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + 30_000; Date.now() < end && (await containersOf(podman, options.nodeId)).length > 0;)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(await containersOf(podman, options.nodeId), [], 'swept after recovery');
   } finally {
     await runner.close();
@@ -152,7 +166,9 @@ test('memory admission: waits for room, then 503 with the seed message; too big 
   try {
     // first holds its memory for at least its 4 s sleep: second's 700 ms wait ends before that
     let firstDone = false;
-    const first = runner.run(makeCall(sleepFn(4000))).finally(() => { firstDone = true; });
+    const first = runner.run(makeCall(sleepFn(4000))).finally(() => {
+      firstDone = true;
+    });
     assert.ok(await until(() => runner.state().memory.usedMb === reservedMemoryMb(128, testOptions()), 30_000)); // 128 + its tmpfs
     const t = Date.now();
     const second = await runner.run(makeCall(sleepFn(10)));

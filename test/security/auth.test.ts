@@ -30,10 +30,29 @@ test.after(async () => {
 
 test('/v1 and /tasks refuse requests without a valid credential', async () => {
   const now = Math.floor(Date.now() / 1000);
-  for (const auth of [undefined, '', 'Bearer', 'Bearer wrong', `Basic ${Buffer.from(`x:${TOKENS[0]}`).toString('base64')}`, TOKENS[0]!,
-    `Bearer ${TOKENS[0]}x`, `Bearer ${signHs256({ exp: now - 10 }, KEY)}`, `Bearer ${signHs256({ exp: now + 60 }, 'wrong-key')}`]) {
-    for (const [method, target] of [['GET', '/v1/apps'], ['GET', '/v1/routes'], ['GET', '/v1/openapi.json'], ['GET', '/v1/queue'], ['GET', '/tasks'],
-      ['DELETE', '/tasks'], ['GET', '/v1/tasks'], ['POST', '/v1/apps'], ['GET', '/v1/apps/x/calls'], ['GET', '/no/such/path']] as const) {
+  for (const auth of [
+    undefined,
+    '',
+    'Bearer',
+    'Bearer wrong',
+    `Basic ${Buffer.from(`x:${TOKENS[0]}`).toString('base64')}`,
+    TOKENS[0]!,
+    `Bearer ${TOKENS[0]}x`,
+    `Bearer ${signHs256({ exp: now - 10 }, KEY)}`,
+    `Bearer ${signHs256({ exp: now + 60 }, 'wrong-key')}`,
+  ]) {
+    for (const [method, target] of [
+      ['GET', '/v1/apps'],
+      ['GET', '/v1/routes'],
+      ['GET', '/v1/openapi.json'],
+      ['GET', '/v1/queue'],
+      ['GET', '/tasks'],
+      ['DELETE', '/tasks'],
+      ['GET', '/v1/tasks'],
+      ['POST', '/v1/apps'],
+      ['GET', '/v1/apps/x/calls'],
+      ['GET', '/no/such/path'],
+    ] as const) {
       expect401(await call(method, target, auth, method === 'POST' ? { app: { name: 'sneaky' } } : undefined), `${method} ${target} with ${auth}`);
     }
   }
@@ -66,7 +85,10 @@ test('/r, /, /version, /healthz, /readyz and /metrics stay open', async () => {
 
 test('a token with spaces or control characters stops start-up', () => {
   for (const bad of ['has space', 'tab\there', 'nl\nhere']) {
-    assert.throws(() => loadConfig({ PODFN_ADMIN_TOKEN: bad }), (e: Error) => e instanceof ConfigError && /PODFN_ADMIN_TOKEN/.test(e.message));
+    assert.throws(
+      () => loadConfig({ PODFN_ADMIN_TOKEN: bad }),
+      (e: Error) => e instanceof ConfigError && /PODFN_ADMIN_TOKEN/.test(e.message),
+    );
   }
   assert.is(loadConfig({ PODFN_ADMIN_TOKEN: 'a,b' }).PODFN_ADMIN_TOKEN, 'a,b');
 });

@@ -53,7 +53,10 @@ async function server(): Promise<TestServer> {
   const store = await openStore(dbUrl);
   await insertRoute(store.db, { ...newRoute(APP, { path: '/old', image: image('echo') }), jwtKey: OLD_KEY });
   store.close();
-  srv = await startServer({ dbUrl, env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_PUBLIC_URL: `${PUBLIC}/`, PODFN_NODE_ID: `hostile-${process.pid}` } });
+  srv = await startServer({
+    dbUrl,
+    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_PUBLIC_URL: `${PUBLIC}/`, PODFN_NODE_ID: `hostile-${process.pid}` },
+  });
   api = client(srv.url);
   for (const [p, fields] of [
     ['/env', { image: image('env') }],
@@ -84,7 +87,9 @@ test('(5) cold default: X_Remote_User: mallory never overwrites X-Remote-User: a
 });
 
 test('(5) PODFN_ENV_UNDERSCORE_HEADERS=true passes _ names, and the - spelling still wins', async () => {
-  const other = await startServer({ env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_ENV_UNDERSCORE_HEADERS: 'true', PODFN_NODE_ID: `hostile2-${process.pid}` } });
+  const other = await startServer({
+    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_ENV_UNDERSCORE_HEADERS: 'true', PODFN_NODE_ID: `hostile2-${process.pid}` },
+  });
   try {
     const c = client(other.url);
     expectOk(await c.post('/v1/apps/u/routes', { route: { path: '/env', image: image('env') } }));
@@ -98,8 +103,7 @@ test('(5) PODFN_ENV_UNDERSCORE_HEADERS=true passes _ names, and the - spelling s
 
 test('(6) a hot http function answering 101 or 999: 502 naming the status, never relayed; the next call works', async () => {
   const s = await server();
-  const call = (code: number) =>
-    raw(s.port, `GET /r/${APP}/status HTTP/1.1\r\nHost: x\r\nX-Fixture-Status-Code: ${code}\r\nConnection: close\r\n\r\n`);
+  const call = (code: number) => raw(s.port, `GET /r/${APP}/status HTTP/1.1\r\nHost: x\r\nX-Fixture-Status-Code: ${code}\r\nConnection: close\r\n\r\n`);
   for (const code of [101, 999]) {
     const out = await call(code);
     assert.match(out, /^HTTP\/1\.1 502 /, `${code}: ${out.slice(0, 200)}`);

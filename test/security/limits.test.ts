@@ -80,7 +80,11 @@ test('headers over PODFN_MAX_HEADER_BYTES: node answers 431, clean, and closes',
 });
 
 test('NUL, bare CR and bare LF in header values are refused by the parser (400, clean)', async () => {
-  for (const [what, value] of [['NUL', 'a\0b'], ['CR', 'a\rb'], ['LF-in-name', 'a\nX-Injected: 1']] as const) {
+  for (const [what, value] of [
+    ['NUL', 'a\0b'],
+    ['CR', 'a\rb'],
+    ['LF-in-name', 'a\nX-Injected: 1'],
+  ] as const) {
     const r = await raw(`POST /r/app/route HTTP/1.1\r\nHost: x\r\nX-Evil: ${value}\r\nContent-Length: 0\r\n\r\n`);
     if (what === 'LF-in-name') {
       // node accepts a bare LF as a line end: it is a second, separate header, never part of a value
@@ -91,7 +95,13 @@ test('NUL, bare CR and bare LF in header values are refused by the parser (400, 
 
 test('no CORS headers by default (admin API, gateway, preflight)', async () => {
   const origin = { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
-  for (const [method, target] of [['OPTIONS', '/v1/apps'], ['GET', '/v1/apps'], ['OPTIONS', '/r/app/route'], ['GET', '/r/app/route'], ['GET', '/']] as const) {
+  for (const [method, target] of [
+    ['OPTIONS', '/v1/apps'],
+    ['GET', '/v1/apps'],
+    ['OPTIONS', '/r/app/route'],
+    ['GET', '/r/app/route'],
+    ['GET', '/'],
+  ] as const) {
     const res = await request(srv.url, method, target, undefined, { headers: origin });
     const cors = Object.keys(res.headers).filter((h) => h.startsWith('access-control-'));
     assert.equal(cors, [], `${method} ${target}: ${cors.join(', ')}`);

@@ -17,7 +17,12 @@ const LONG_MS = 4000;
 
 async function server(targetMs: string): Promise<TestServer> {
   const srv = await startServer({
-    env: { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`, PODFN_NODE_ID: `shed-${targetMs}-${process.pid}`, PODFN_HOT_QUEUE_SIZE: '10', PODFN_HOT_QUEUE_TARGET_MS: targetMs },
+    env: {
+      PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`,
+      PODFN_NODE_ID: `shed-${targetMs}-${process.pid}`,
+      PODFN_HOT_QUEUE_SIZE: '10',
+      PODFN_HOT_QUEUE_TARGET_MS: targetMs,
+    },
   });
   const res = await request(srv.url, 'POST', `/v1/apps/${APP}/routes`, {
     route: { path: '/s', image: image('sleep'), format: 'http', max_concurrency: 1, timeout: 30, idle_timeout: 60, config: { SLEEP_MS: '1' } },

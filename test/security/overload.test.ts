@@ -22,7 +22,11 @@ async function hit(path: string, holdMs?: number): Promise<{ res?: Res; err?: Er
   const t0 = Date.now();
   const hold: Record<string, string> = holdMs === undefined ? {} : { 'x-fixture-sleep-ms': String(holdMs) };
   try {
-    const res = await request(srv.url, 'POST', `/r/${APP}${path}`, 'x', { agent: false, timeoutMs: 120_000, headers: { 'content-type': 'text/plain', ...hold } });
+    const res = await request(srv.url, 'POST', `/r/${APP}${path}`, 'x', {
+      agent: false,
+      timeoutMs: 120_000,
+      headers: { 'content-type': 'text/plain', ...hold },
+    });
     return { res, ms: Date.now() - t0 };
   } catch (err) {
     return { err: err as Error, ms: Date.now() - t0 };
@@ -43,7 +47,8 @@ function assertShed(r: { res?: Res; err?: Error; ms: number }, status: number, w
 async function untilHot(busy: number, queued: number): Promise<void> {
   let last = '';
   for (const end = Date.now() + 60_000; Date.now() < end; await sleepMs(20)) {
-    const totals = (await api.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number; queued: number } } } } } }>().checks.runner.detail.hot.totals;
+    const totals = (await api.get('/readyz')).json<{ checks: { runner: { detail: { hot: { totals: { busy: number; queued: number } } } } } }>().checks.runner
+      .detail.hot.totals;
     if (totals.busy === busy && totals.queued === queued) return;
     last = JSON.stringify(totals);
   }
@@ -108,10 +113,17 @@ test('a burst of 60 concurrent calls: only 200/429/503, every refusal fast with 
   // the admitted calls hold their slots long enough that the whole burst arrives while they run
   const all = await Promise.all(Array.from({ length: 60 }, (_, i) => hit(i % 2 ? '/a' : '/b', HOLD_MS)));
   const errors = all.filter((r) => !r.res);
-  assert.equal(errors.map((r) => r.err?.message), [], 'connection errors');
+  assert.equal(
+    errors.map((r) => r.err?.message),
+    [],
+    'connection errors',
+  );
   const byStatus: Record<number, number> = {};
   for (const r of all) byStatus[r.res!.status] = (byStatus[r.res!.status] ?? 0) + 1;
-  assert.ok(Object.keys(byStatus).every((s) => ['200', '429', '503'].includes(s)), JSON.stringify(byStatus));
+  assert.ok(
+    Object.keys(byStatus).every((s) => ['200', '429', '503'].includes(s)),
+    JSON.stringify(byStatus),
+  );
   assert.ok((byStatus[200] ?? 0) >= 2 && (byStatus[200] ?? 0) <= 6, `admitted: ${JSON.stringify(byStatus)}`);
   // fast: refused on arrival, not after waiting out the 60 s queue wait
   for (const r of all.filter((x) => x.res!.status !== 200)) {

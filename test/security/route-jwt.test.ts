@@ -14,8 +14,7 @@ let srv: TestServer;
 let api: Client;
 
 const now = () => Math.floor(Date.now() / 1000);
-const invoke = (auth?: string) =>
-  api.req('POST', '/r/jwtapp/locked', 'hello', { headers: auth === undefined ? {} : { authorization: auth } });
+const invoke = (auth?: string) => api.req('POST', '/r/jwtapp/locked', 'hello', { headers: auth === undefined ? {} : { authorization: auth } });
 
 test.before(async () => {
   srv = await startServer();
@@ -40,8 +39,16 @@ test('the key is write-only: never returned, jwt_protected says it is set', asyn
 });
 
 test('calls without a valid JWT get 401 JSON and no container runs', async () => {
-  for (const auth of [undefined, '', 'Bearer', 'Bearer not.a.jwt', `Bearer ${signHs256({ exp: now() + 60 }, 'other-key')}`,
-    `Bearer ${signHs256({ exp: now() - 5 }, KEY)}`, `Bearer ${signHs256({ nbf: now() + 600 }, KEY)}`, signHs256({ exp: now() + 60 }, KEY)]) {
+  for (const auth of [
+    undefined,
+    '',
+    'Bearer',
+    'Bearer not.a.jwt',
+    `Bearer ${signHs256({ exp: now() + 60 }, 'other-key')}`,
+    `Bearer ${signHs256({ exp: now() - 5 }, KEY)}`,
+    `Bearer ${signHs256({ nbf: now() + 600 }, KEY)}`,
+    signHs256({ exp: now() + 60 }, KEY),
+  ]) {
     const res = await invoke(auth);
     expectError(res, 401, /JWT/, `auth=${auth}`);
     assert.match(String(res.headers['www-authenticate']), /^Bearer/);

@@ -70,7 +70,16 @@ function watch(s: net.Socket): Exchange {
 /** Waits for the connection to close (ceiling `ms`); fails naming `what`. */
 async function closedWithin(ex: Exchange, ms: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still open after ${ms} ms; got ${JSON.stringify(ex.text().slice(0, 300))}; server log tail:\n${strict?.output().slice(-1500)}`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () =>
+          reject(
+            new Error(`${what}: still open after ${ms} ms; got ${JSON.stringify(ex.text().slice(0, 300))}; server log tail:\n${strict?.output().slice(-1500)}`),
+          ),
+        ms,
+      )),
+  );
   try {
     await Promise.race([ex.closed, late]);
   } finally {
@@ -125,7 +134,10 @@ function errorMessage(res: RawResponse): string {
 
 /** The soft limit on open files: the test holds 600 sockets, the server (which inherits it) 600 more. */
 function openFilesLimit(): number {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   const soft = line?.split(/\s{2,}/)[1];
   return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
 }
@@ -135,18 +147,31 @@ async function createRoutes(srv: TestServer): Promise<void> {
   // never invoked: its calls never finish sending their bodies
   expectOk(await request(srv.url, 'POST', `/v1/apps/${APP}/routes`, { route: { path: '/slow', image: image('echo') } }, { agent: false }));
   expectOk(
-    await request(srv.url, 'POST', `/v1/apps/${APP}/routes`, { route: { path: '/hot', image: image('echo'), format: 'http', timeout: 30, idle_timeout: 120 } }, { agent: false }),
+    await request(
+      srv.url,
+      'POST',
+      `/v1/apps/${APP}/routes`,
+      { route: { path: '/hot', image: image('echo'), format: 'http', timeout: 30, idle_timeout: 120 } },
+      { agent: false },
+    ),
   );
 }
 
 test.before(async () => {
   await requirePodman();
   const fds = openFilesLimit();
-  if (fds < 2 * SLOW_CLIENTS + 200) throw new Error(`ulimit -n is ${fds}: this suite needs at least ${2 * SLOW_CLIENTS + 200} open files (raise it: ulimit -n 4096)`);
+  if (fds < 2 * SLOW_CLIENTS + 200)
+    throw new Error(`ulimit -n is ${fds}: this suite needs at least ${2 * SLOW_CLIENTS + 200} open files (raise it: ulimit -n 4096)`);
   const common = { PODFN_CONTAINER_HOST: `unix://${testSocketPath()}` };
   [crowd, strict] = await Promise.all([
     startServer({
-      env: { ...common, PODFN_NODE_ID: `slowa-${process.pid}`, PODFN_MAX_INFLIGHT: '512', PODFN_MAX_CONNECTIONS_PER_CLIENT: '0', PODFN_BODY_TIMEOUT_MS: '60000' },
+      env: {
+        ...common,
+        PODFN_NODE_ID: `slowa-${process.pid}`,
+        PODFN_MAX_INFLIGHT: '512',
+        PODFN_MAX_CONNECTIONS_PER_CLIENT: '0',
+        PODFN_BODY_TIMEOUT_MS: '60000',
+      },
     }),
     startServer({
       env: {
@@ -195,13 +220,18 @@ test(`(a) ${SLOW_CLIENTS} slow bodies hold no in-flight slot: another route answ
     const metrics = await request(srv.url, 'GET', '/metrics', undefined, { agent: false });
     const inflight = /^podfn_inflight_calls\{[^}]*\} (\d+)$/m.exec(metrics.text)?.[1];
     const { res, ms } = await hello();
-    console.log(`  (a) ${slow.length} slow clients, in flight before the call: ${inflight}; the call: ${res.status} in ${ms} ms (${baseline.ms} ms without them)`);
+    console.log(
+      `  (a) ${slow.length} slow clients, in flight before the call: ${inflight}; the call: ${res.status} in ${ms} ms (${baseline.ms} ms without them)`,
+    );
     assert.is(res.status, 200, `with ${SLOW_CLIENTS} slow bodies pending: ${res.status} ${res.text}`);
     // 2 s on an idle host; a loaded one slows the baseline too and gets that margin (tenfold). A call
     // stuck behind the slow clients would wait for their 60 s body timeout.
     const budget = 2_000 + 10 * baseline.ms;
     assert.ok(ms < budget, `answered in ${ms} ms (budget ${budget} ms)`);
-    assert.ok(slow.every((s) => !s.destroyed), 'the slow clients were still connected during the call');
+    assert.ok(
+      slow.every((s) => !s.destroyed),
+      'the slow clients were still connected during the call',
+    );
   } finally {
     for (const s of slow) s.destroy();
   }

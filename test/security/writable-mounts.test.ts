@@ -70,13 +70,16 @@ for (const socket of sockets) {
 // rootful Podman enforces memory limits where the kernel has the memory controller (cgroup v1: its
 // own hierarchy; v2: the unified one)
 const memoryCgroup = existsSync('/sys/fs/cgroup/memory') || existsSync('/sys/fs/cgroup/cgroup.controllers');
-(hasRootful && memoryCgroup ? test : test.skip.bind(test))(`rootful (memory limits enforced): a full /tmp does not use up the route's memory (needs rootful Podman at ${ROOTFUL_SOCKET} and the memory cgroup)`, async () => {
-  const podman = await requirePodman(ROOTFUL_SOCKET);
-  const info = await podman.info();
-  assert.ok(info.limitsEnforced, `Podman at ${ROOTFUL_SOCKET} enforces memory limits`);
-  // node needs ~40 MiB: with a limit of only the route's 64 MiB, 64 MiB of /tmp would OOM-kill it
-  const out = await fill(ROOTFUL_SOCKET, {}, 64);
-  assertFull(out, '/tmp', 64);
-});
+(hasRootful && memoryCgroup ? test : test.skip.bind(test))(
+  `rootful (memory limits enforced): a full /tmp does not use up the route's memory (needs rootful Podman at ${ROOTFUL_SOCKET} and the memory cgroup)`,
+  async () => {
+    const podman = await requirePodman(ROOTFUL_SOCKET);
+    const info = await podman.info();
+    assert.ok(info.limitsEnforced, `Podman at ${ROOTFUL_SOCKET} enforces memory limits`);
+    // node needs ~40 MiB: with a limit of only the route's 64 MiB, 64 MiB of /tmp would OOM-kill it
+    const out = await fill(ROOTFUL_SOCKET, {}, 64);
+    assertFull(out, '/tmp', 64);
+  },
+);
 
 test.run();

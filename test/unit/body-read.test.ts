@@ -45,10 +45,13 @@ const waitFor = async (pred: () => boolean) => {
 
 test('a body cut short by the client closing is a 400 ApiError, not a raw ECONNRESET', async () => {
   let result: unknown;
-  await withServer((r) => (result = r), async (port) => {
-    await partialPost(port);
-    await waitFor(() => result !== undefined);
-  });
+  await withServer(
+    (r) => (result = r),
+    async (port) => {
+      await partialPost(port);
+      await waitFor(() => result !== undefined);
+    },
+  );
   assert.instance(result, ApiError);
   assert.is((result as ApiError).status, 400);
   assert.match((result as ApiError).message, /incomplete/);
@@ -57,27 +60,34 @@ test('a body cut short by the client closing is a 400 ApiError, not a raw ECONNR
 test('a request already aborted before reading starts rejects at once instead of hanging', async () => {
   let result: unknown;
   const aborted = (req: http.IncomingMessage) => new Promise<void>((r) => req.once('error', () => r()).once('aborted', () => r()));
-  await withServer((r) => (result = r), async (port) => {
-    await partialPost(port);
-    await waitFor(() => result !== undefined);
-  }, aborted);
+  await withServer(
+    (r) => (result = r),
+    async (port) => {
+      await partialPost(port);
+      await waitFor(() => result !== undefined);
+    },
+    aborted,
+  );
   assert.instance(result, ApiError);
   assert.is((result as ApiError).status, 400);
 });
 
 test('a complete body still resolves byte-exact', async () => {
   let result: unknown;
-  await withServer((r) => (result = r), async (port) => {
-    await new Promise<void>((resolve, reject) => {
-      const req = http.request({ port, host: '127.0.0.1', method: 'POST' }, (res) => res.resume().on('end', resolve).on('error', resolve));
-      req.on('error', () => resolve());
-      req.end(Buffer.from([0, 1, 2, 255]));
-      setTimeout(reject, 2000);
-    }).catch(() => {});
-    await waitFor(() => result !== undefined);
-  });
+  await withServer(
+    (r) => (result = r),
+    async (port) => {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', method: 'POST' }, (res) => res.resume().on('end', resolve).on('error', resolve));
+        req.on('error', () => resolve());
+        req.end(Buffer.from([0, 1, 2, 255]));
+        setTimeout(reject, 2000);
+      }).catch(() => {});
+      await waitFor(() => result !== undefined);
+    },
+  );
   assert.ok(Buffer.isBuffer(result));
-  assert.equal([...(result)], [0, 1, 2, 255]);
+  assert.equal([...result], [0, 1, 2, 255]);
 });
 
 test.run();

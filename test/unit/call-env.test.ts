@@ -15,16 +15,26 @@ test('envName upper-cases, maps - to _ and rejects invalid names', () => {
 test('baseEnv: identity, format, memory, then config (invalid keys skipped)', () => {
   const env = baseEnv(fnSpec({ appName: 'a1', path: '/x/y', format: 'http', memory: 256, config: { 'db-url': 'pg://', 'bad key': 'v', Mixed_Case: 'm' } }));
   assert.equal(env, {
-    APP_NAME: 'a1', ROUTE: '/x/y', FORMAT: 'http', MEMORY_MB: '256',
-    FN_APP_NAME: 'a1', FN_PATH: '/x/y', FN_FORMAT: 'http', FN_MEMORY: '256',
-    DB_URL: 'pg://', MIXED_CASE: 'm',
+    APP_NAME: 'a1',
+    ROUTE: '/x/y',
+    FORMAT: 'http',
+    MEMORY_MB: '256',
+    FN_APP_NAME: 'a1',
+    FN_PATH: '/x/y',
+    FN_FORMAT: 'http',
+    FN_MEMORY: '256',
+    DB_URL: 'pg://',
+    MIXED_CASE: 'm',
   });
 });
 
 test('callEnv: method, url, ids, RFC3339 deadline, params, headers joined with ", "', () => {
   const deadline = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
   const call = makeCall(fnSpec(), {
-    id: 'cid', method: 'PUT', url: 'http://h/r/a/hello?x=1', deadline,
+    id: 'cid',
+    method: 'PUT',
+    url: 'http://h/r/a/hello?x=1',
+    deadline,
     params: { id: '42', 'bad.name': 'z' },
     headers: { 'x-multi': ['a', 'b'], 'content-type': ['text/plain'], 'x-nul': ['a\0b'] },
   });

@@ -18,16 +18,28 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const keys = suite('config keys');
 
 keys('a key that cannot become an env name is 400 naming it (app and route, create and update)', () => {
-  throwsApi(() => parseConfigMap({ 'a.b': 'v' }, 'route config'), 400, /^Invalid config key "a\.b" in route config: it cannot become an environment variable name/);
+  throwsApi(
+    () => parseConfigMap({ 'a.b': 'v' }, 'route config'),
+    400,
+    /^Invalid config key "a\.b" in route config: it cannot become an environment variable name/,
+  );
   throwsApi(() => parseNewApp({ app: { name: 'a', config: { 'a.b': 'v' } } }), 400, /Invalid config key "a\.b" in app config/);
   throwsApi(() => parseAppUpdate({ app: { config: { 'x.y.z': 'v' } } }, 'a'), 400, /Invalid config key "x\.y\.z"/);
   throwsApi(() => routeBody({ path: '/p', image: 'i', config: { 'a.b': 'v' } }), 400, /Invalid config key "a\.b" in route config/);
 });
 
 keys('two keys giving the same variable are 400 naming both, in one body or against the stored map', () => {
-  throwsApi(() => parseConfigMap({ 'db-url': 'a', DB_URL: 'b' }, 'app config'), 400, /Invalid config key "DB_URL" in app config: it becomes the environment variable DB_URL, as "db-url" does/);
+  throwsApi(
+    () => parseConfigMap({ 'db-url': 'a', DB_URL: 'b' }, 'app config'),
+    400,
+    /Invalid config key "DB_URL" in app config: it becomes the environment variable DB_URL, as "db-url" does/,
+  );
   throwsApi(() => parseConfigMap({ a: '1', A: '2' }, 'c'), 400, /"A".*"a"/);
-  throwsApi(() => applyAppUpdate({ name: 'x', config: { 'db-url': 'a' } }, parseAppUpdate({ app: { config: { 'DB-URL': 'b' } } }, 'x')), 400, /"DB-URL".*DB_URL.*"db-url"/);
+  throwsApi(
+    () => applyAppUpdate({ name: 'x', config: { 'db-url': 'a' } }, parseAppUpdate({ app: { config: { 'DB-URL': 'b' } } }, 'x')),
+    400,
+    /"DB-URL".*DB_URL.*"db-url"/,
+  );
   const stored: Route = newRoute('x', routeBody({ path: '/p', image: 'i', config: { 'db-url': 'a' } }));
   throwsApi(() => applyRoutePatch(stored, routeBody({ config: { DB_URL: 'b' } }), '/p'), 400, /Invalid config key "DB_URL" in route config/);
   // renaming in one update is fine: the old spelling is removed first
@@ -37,13 +49,34 @@ keys('two keys giving the same variable are 400 naming both, in one body or agai
 });
 
 keys('names podfn sets, PATH and LD_* are 400 naming the key, in any spelling', () => {
-  const podfn = ['APP_NAME', 'app-name', 'ROUTE', 'FORMAT', 'MEMORY_MB', 'METHOD', 'REQUEST_URL', 'call-id', 'CALL_ID', 'TASK_ID',
-    'FN_X', 'fn-format', 'FN_LISTENER', 'HEADER_X_REMOTE_USER', 'header-authorization', 'PARAM_ID', 'param-x'];
+  const podfn = [
+    'APP_NAME',
+    'app-name',
+    'ROUTE',
+    'FORMAT',
+    'MEMORY_MB',
+    'METHOD',
+    'REQUEST_URL',
+    'call-id',
+    'CALL_ID',
+    'TASK_ID',
+    'FN_X',
+    'fn-format',
+    'FN_LISTENER',
+    'HEADER_X_REMOTE_USER',
+    'header-authorization',
+    'PARAM_ID',
+    'param-x',
+  ];
   for (const k of podfn) {
     throwsApi(() => parseConfigMap({ [k]: 'v' }, 'route config'), 400, new RegExp(`^Invalid config key "${esc(k)}" in route config: [A-Z_]+ is set by podfn`));
   }
   for (const k of ['PATH', 'path', 'LD_PRELOAD', 'ld-preload', 'LD_LIBRARY_PATH', 'LD_AUDIT']) {
-    throwsApi(() => parseConfigMap({ [k]: 'v' }, 'app config'), 400, new RegExp(`^Invalid config key "${esc(k)}" in app config: .*PATH and LD_\\* cannot be set`));
+    throwsApi(
+      () => parseConfigMap({ [k]: 'v' }, 'app config'),
+      400,
+      new RegExp(`^Invalid config key "${esc(k)}" in app config: .*PATH and LD_\\* cannot be set`),
+    );
   }
   throwsApi(() => routeBody({ path: '/p', image: 'i', config: { LD_PRELOAD: '/tmp/x.so' } }), 400, /"LD_PRELOAD"/);
   // look-alikes stay allowed
@@ -55,10 +88,7 @@ keys('rows stored before the rules: unrelated updates work, "" removes the bad k
   const old = { 'a.b': '1', PATH: '/x', 'db-url': 'a', DB_URL: 'b', K: 'k' };
   const app = { name: 'x', config: old };
   assert.equal(applyAppUpdate(app, parseAppUpdate({ app: { config: { NEW: 'n' } } }, 'x')).config, { ...old, NEW: 'n' });
-  assert.equal(
-    applyAppUpdate(app, parseAppUpdate({ app: { config: { 'a.b': '', PATH: '', DB_URL: '' } } }, 'x')).config,
-    { 'db-url': 'a', K: 'k' },
-  );
+  assert.equal(applyAppUpdate(app, parseAppUpdate({ app: { config: { 'a.b': '', PATH: '', DB_URL: '' } } }, 'x')).config, { 'db-url': 'a', K: 'k' });
   // setting one of an old colliding pair again is still refused (it is a write of that key)
   throwsApi(() => applyAppUpdate(app, parseAppUpdate({ app: { config: { DB_URL: 'c' } } }, 'x')), 400, /"DB_URL".*"db-url"/);
   // a route whose stored config breaks the rules can still change other fields

@@ -24,7 +24,10 @@ test('isolation defaults', () => {
   assert.equal(h.CapDrop, ['ALL']);
   assert.equal(h.SecurityOpt, ['no-new-privileges']);
   assert.is(h.PidsLimit, 256);
-  assert.equal(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 1024 }, { Name: 'nproc', Soft: 1024, Hard: 1024 }]);
+  assert.equal(h.Ulimits, [
+    { Name: 'nofile', Soft: 1024, Hard: 1024 },
+    { Name: 'nproc', Soft: 1024, Hard: 1024 },
+  ]);
   // the route's memory plus the 67 MiB its tmpfs can hold: tmpfs pages are charged to the container
   assert.is(h.Memory, (128 + 67) * 1024 * 1024);
   assert.is(h.MemorySwap, (128 + 67) * 1024 * 1024);
@@ -44,10 +47,27 @@ test('stdin modes', () => {
 });
 
 test('options override isolation; mounts become binds; managed labels cannot be overridden', () => {
-  const o = defaultRunnerOptions({ nodeId: 'n2', network: 'slirp4netns', readOnlyRootfs: false, capDrop: ['NET_RAW'], noNewPrivileges: false, pidsLimit: 10, init: false });
+  const o = defaultRunnerOptions({
+    nodeId: 'n2',
+    network: 'slirp4netns',
+    readOnlyRootfs: false,
+    capDrop: ['NET_RAW'],
+    noNewPrivileges: false,
+    pidsLimit: 10,
+    init: false,
+  });
   const spec = buildContainerSpec({
-    name: 'n', image: 'i', env: [], memoryMb: 1, labels: { 'io.podfn.managed': 'false', 'io.podfn.node': 'evil' }, stdin: 'none', options: o,
-    mounts: [{ source: '/run/podfn/sockets/abc', target: '/tmp/iofs' }, { source: '/etc/x', target: '/x', readOnly: true }],
+    name: 'n',
+    image: 'i',
+    env: [],
+    memoryMb: 1,
+    labels: { 'io.podfn.managed': 'false', 'io.podfn.node': 'evil' },
+    stdin: 'none',
+    options: o,
+    mounts: [
+      { source: '/run/podfn/sockets/abc', target: '/tmp/iofs' },
+      { source: '/etc/x', target: '/x', readOnly: true },
+    ],
   });
   const h = spec.HostConfig!;
   assert.is(h.NetworkMode, 'slirp4netns');

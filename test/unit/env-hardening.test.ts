@@ -31,7 +31,10 @@ headers('by default a header named with _ never reaches HEADER_*: the proxy-set 
     assert.is(env.HEADER_X_ONLY, undefined, order);
     const list = coldEnv(spoofed(order));
     assert.ok(list.includes('HEADER_X_REMOTE_USER=alice'), order);
-    assert.not.ok(list.some((e) => e.includes('mallory')), order);
+    assert.not.ok(
+      list.some((e) => e.includes('mallory')),
+      order,
+    );
   }
 });
 
@@ -57,7 +60,7 @@ headers('PODFN_ENV_UNDERSCORE_HEADERS: off by default, maps onto the runner opti
 
 headers('hot formats: names pass as sent (two headers, no collision); fn_* is dropped like fn-*', () => {
   const call = makeCall(fnSpec({ format: 'http' }), {
-    headers: { 'x-remote-user': ['alice'], x_remote_user: ['mallory'], fn_call_id: ['spoof'], 'fn_deadline': ['spoof'] },
+    headers: { 'x-remote-user': ['alice'], x_remote_user: ['mallory'], fn_call_id: ['spoof'], fn_deadline: ['spoof'] },
   });
   const req = encodeHttpRequest(call);
   const names = req.headers.map(([n]) => n.toLowerCase());
@@ -76,8 +79,20 @@ const config = suite('call env: config stored before the key rules');
 
 config('config cannot pose as podfn variables (identity, FN_*, HEADER_*, PARAM_*, per-call names)', () => {
   const fn = fnSpec({
-    appName: 'real', path: '/p', format: 'default', memory: 64,
-    config: { APP_NAME: 'evil', 'fn-format': 'evil', HEADER_X_REMOTE_USER: 'admin', 'param-id': '0', METHOD: 'evil', REQUEST_URL: 'evil', TASK_ID: 'evil', KEEP: 'k' },
+    appName: 'real',
+    path: '/p',
+    format: 'default',
+    memory: 64,
+    config: {
+      APP_NAME: 'evil',
+      'fn-format': 'evil',
+      HEADER_X_REMOTE_USER: 'admin',
+      'param-id': '0',
+      METHOD: 'evil',
+      REQUEST_URL: 'evil',
+      TASK_ID: 'evil',
+      KEEP: 'k',
+    },
   });
   const env = baseEnv(fn);
   assert.is(env.APP_NAME, 'real');
@@ -89,7 +104,10 @@ config('config cannot pose as podfn variables (identity, FN_*, HEADER_*, PARAM_*
   assert.is(env.TASK_ID, undefined);
   assert.is(env.KEEP, 'k');
   const cold = coldEnv(makeCall(fn, { method: 'GET', headers: {} }));
-  assert.not.ok(cold.some((e) => e.endsWith('=evil') || e.endsWith('=admin')), cold.join(' '));
+  assert.not.ok(
+    cold.some((e) => e.endsWith('=evil') || e.endsWith('=admin')),
+    cold.join(' '),
+  );
 });
 
 config('PATH and LD_* stored earlier keep working (refused only on new writes)', () => {

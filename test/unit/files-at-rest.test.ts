@@ -18,7 +18,11 @@ function tmp(): string {
   return d;
 }
 
-interface Logged { level: string; obj: object; msg: string }
+interface Logged {
+  level: string;
+  obj: object;
+  msg: string;
+}
 function recorder(): { log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }; lines: Logged[] } {
   const lines: Logged[] = [];
   return {
@@ -79,23 +83,33 @@ test('loose files of an older podfn are made 0600 and its own folder 0700, each 
     fs.writeFileSync(path.join(dir, 'admin-token'), 'tok\n');
     fs.chmodSync(dir, 0o755);
     fs.chmodSync(file, 0o644);
-    await openAndCheck(file, () => {
-      assert.is(mode(dir), 0o700);
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.is(mode(f), 0o600, f);
-    }, log);
+    await openAndCheck(
+      file,
+      () => {
+        assert.is(mode(dir), 0o700);
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.is(mode(f), 0o600, f);
+      },
+      log,
+    );
   });
-  assert.ok(lines.some((l) => l.level === 'warn' && /data folder was open/.test(l.msg)), JSON.stringify(lines));
-  assert.ok(lines.some((l) => l.level === 'warn' && /database file was readable/.test(l.msg) && JSON.stringify(l.obj).includes(file)), JSON.stringify(lines));
+  assert.ok(
+    lines.some((l) => l.level === 'warn' && /data folder was open/.test(l.msg)),
+    JSON.stringify(lines),
+  );
+  assert.ok(
+    lines.some((l) => l.level === 'warn' && /database file was readable/.test(l.msg) && JSON.stringify(l.obj).includes(file)),
+    JSON.stringify(lines),
+  );
 });
 
 test('a database in a shared folder: the folder is left as it is, the files are private', async () => {
   const dir = tmp();
   fs.chmodSync(dir, 0o755);
-  fs.writeFileSync(path.join(dir, 'notes.txt'), 'the user\'s own file\n');
+  fs.writeFileSync(path.join(dir, 'notes.txt'), "the user's own file\n");
   const file = path.join(dir, 'podfn.db');
   await withUmask022(() =>
     openAndCheck(file, () => {
-      assert.is(mode(dir), 0o755, 'not podfn\'s folder');
+      assert.is(mode(dir), 0o755, "not podfn's folder");
       assert.is(mode(path.join(dir, 'notes.txt')), 0o644, 'other files untouched');
       for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.is(mode(f), 0o600, f);
     }),
@@ -117,7 +131,14 @@ test('the working folder is never made private, even when it holds only the data
 
 test('admin token: a new file and its new folder are 0600/0700; a loose one is made 0600 and logged', async () => {
   const d = tmp();
-  const settings = (file: string) => ({ PODFN_ADMIN_TOKEN: '', PODFN_JWT_KEY: '', PODFN_ADMIN_TOKEN_FILE: file, PODFN_DB_URL: 'file:./x.db', HOST: '127.0.0.1', PORT: 1 });
+  const settings = (file: string) => ({
+    PODFN_ADMIN_TOKEN: '',
+    PODFN_JWT_KEY: '',
+    PODFN_ADMIN_TOKEN_FILE: file,
+    PODFN_DB_URL: 'file:./x.db',
+    HOST: '127.0.0.1',
+    PORT: 1,
+  });
   const file = path.join(d, 'new', 'admin-token');
   await withUmask022(() => applyAdminToken(settings(file), recorder().log, () => undefined));
   assert.is(mode(file), 0o600);
@@ -129,7 +150,10 @@ test('admin token: a new file and its new folder are 0600/0700; a loose one is m
   const { log, lines } = recorder();
   applyAdminToken(settings(loose), log, () => undefined);
   assert.is(mode(loose), 0o600);
-  assert.ok(lines.some((l) => l.level === 'warn' && /made it 0600/.test(l.msg)), JSON.stringify(lines));
+  assert.ok(
+    lines.some((l) => l.level === 'warn' && /made it 0600/.test(l.msg)),
+    JSON.stringify(lines),
+  );
 });
 
 test.after(() => {

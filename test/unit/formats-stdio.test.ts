@@ -9,7 +9,15 @@ import { TransportError } from '../../src/runner/transport.ts';
 
 test('request: request line, headers, Content-Length always, body; no header injection', () => {
   const raw = serializeRequest(
-    { method: 'POST', target: '/a?b=1', headers: [['X-A', '1'], ['Fn-Param-x', 'evil\r\nInjected: yes']], body: Buffer.from([0, 1]) },
+    {
+      method: 'POST',
+      target: '/a?b=1',
+      headers: [
+        ['X-A', '1'],
+        ['Fn-Param-x', 'evil\r\nInjected: yes'],
+      ],
+      body: Buffer.from([0, 1]),
+    },
     [['Task-Id', 't1']],
   );
   const text = raw.toString('latin1');
@@ -26,7 +34,10 @@ test('response: Content-Length, byte by byte', () => {
   for (const b of raw) got.push(...p.push(Buffer.from([b])));
   assert.is(got.length, 1);
   assert.is(got[0]!.status, 201);
-  assert.equal(got[0]!.headers, [['X-A', '1'], ['Content-Length', '5']]);
+  assert.equal(got[0]!.headers, [
+    ['X-A', '1'],
+    ['Content-Length', '5'],
+  ]);
   assert.is(got[0]!.body.toString(), 'hello');
   assert.ok(p.idle);
 });

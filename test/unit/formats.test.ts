@@ -69,11 +69,23 @@ test('http: URL outside /r/<app> falls back to the route path', () => {
 test('http: status, headers and body pass through minus hop-by-hop', () => {
   const reply = decodeHttpResponse({
     status: 418,
-    headers: [['X-A', '1'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Connection', 'close'], ['Transfer-Encoding', 'chunked'], ['Content-Length', '3'], ['Keep-Alive', 'x']],
+    headers: [
+      ['X-A', '1'],
+      ['Set-Cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+      ['Connection', 'close'],
+      ['Transfer-Encoding', 'chunked'],
+      ['Content-Length', '3'],
+      ['Keep-Alive', 'x'],
+    ],
     body: Buffer.from([0, 1, 2]),
   });
   assert.is(reply.status, 418);
-  assert.equal(reply.headers, [['X-A', '1'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]);
+  assert.equal(reply.headers, [
+    ['X-A', '1'],
+    ['Set-Cookie', 'a=1'],
+    ['Set-Cookie', 'b=2'],
+  ]);
   assert.equal([...reply.body], [0, 1, 2]);
 });
 
@@ -83,8 +95,16 @@ test('json: request envelope', () => {
   assert.is(req.target, '/call');
   assert.equal(get(req.headers, 'content-type'), ['application/json']);
   const env = JSON.parse(req.body.toString()) as {
-    call_id: string; deadline: string; method: string; request_url: string; headers: Record<string, string[] | undefined>;
-    params: Record<string, string>; content_type: string; body: string; body_encoding: string; protocol: unknown;
+    call_id: string;
+    deadline: string;
+    method: string;
+    request_url: string;
+    headers: Record<string, string[] | undefined>;
+    params: Record<string, string>;
+    content_type: string;
+    body: string;
+    body_encoding: string;
+    protocol: unknown;
   };
   assert.is(env.call_id, 'call-1');
   assert.is(env.deadline, '2024-01-02T03:04:05.678Z');
@@ -108,16 +128,22 @@ test('json: non-UTF-8 request body goes base64', () => {
   assert.is(buildEnvelope(call({ body: Buffer.alloc(0), headers: {} })).content_type, '');
 });
 
-const ok = (obj: unknown) => ({ status: 200, headers: [['Content-Type', 'application/json']] as Array<[string, string]>, body: Buffer.from(JSON.stringify(obj)) });
+const ok = (obj: unknown) => ({
+  status: 200,
+  headers: [['Content-Type', 'application/json']] as Array<[string, string]>,
+  body: Buffer.from(JSON.stringify(obj)),
+});
 
 test('json: reply fields, top-level wins over protocol', () => {
-  const r = decodeJsonResponse(ok({
-    status_code: 201,
-    headers: { 'X-One': ['1', '2'], 'X-Both': 'top', Connection: 'close' },
-    content_type: 'text/csv',
-    body: 'a,b',
-    protocol: { status_code: 500, headers: { 'X-Both': ['proto'], 'X-Proto': 'p', 'Content-Type': 'text/plain' } },
-  }));
+  const r = decodeJsonResponse(
+    ok({
+      status_code: 201,
+      headers: { 'X-One': ['1', '2'], 'X-Both': 'top', Connection: 'close' },
+      content_type: 'text/csv',
+      body: 'a,b',
+      protocol: { status_code: 500, headers: { 'X-Both': ['proto'], 'X-Proto': 'p', 'Content-Type': 'text/plain' } },
+    }),
+  );
   assert.is(r.status, 201);
   assert.equal(get(r.headers, 'x-one'), ['1', '2']);
   assert.equal(get(r.headers, 'x-both'), ['top']);

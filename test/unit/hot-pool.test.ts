@@ -140,7 +140,9 @@ test('queue wait over -> 503; the call deadline also bounds the wait', async () 
   const { pools } = setup({ hotQueueWaitMs: 60 });
   const fn = spec({ maxConcurrency: 1 });
   let busyDone = false;
-  const busy = pools.run(call(fn, { 'x-ms': '300' })).finally(() => { busyDone = true; });
+  const busy = pools.run(call(fn, { 'x-ms': '300' })).finally(() => {
+    busyDone = true;
+  });
   await sleep(5);
   const t0 = Date.now();
   const r = await pools.run(call(fn));
@@ -154,7 +156,9 @@ test('queue wait over -> 503; the call deadline also bounds the wait', async () 
   // the container comes free
   const long = setup({ hotQueueWaitMs: 60_000 });
   let longBusyDone = false;
-  const longBusy = long.pools.run(call(fn, { 'x-ms': '300' })).finally(() => { longBusyDone = true; });
+  const longBusy = long.pools.run(call(fn, { 'x-ms': '300' })).finally(() => {
+    longBusyDone = true;
+  });
   await sleep(5);
   const own = await long.pools.run(call(fn, {}, 20));
   assert.is(own.status, 503);
@@ -232,7 +236,7 @@ test('a saturated pool never stalls another', async () => {
   const pending = [0, 1, 2, 3].map(() => pools.run(call(slow, { 'x-ms': '150' })).finally(() => slowEnded++));
   await sleep(5);
   assert.is((await pools.run(call(spec({ path: '/fast' })))).status, 200);
-  assert.is(slowEnded, 0, 'served before the saturated pool\'s first call ended');
+  assert.is(slowEnded, 0, "served before the saturated pool's first call ended");
   const st = pools.stats();
   const slowStats = st.pools.find((p) => p.path === '/slow')!;
   assert.is(slowStats.busy, 1);

@@ -28,7 +28,11 @@ test('http: 200-599 pass unchanged', () => {
 
 test('json: status_code outside 200-599 was already refused the same way', () => {
   const reply = (status_code: number) => ({ status: 200, headers: [], body: Buffer.from(JSON.stringify({ status_code, body: 'x' })) });
-  for (const code of [101, 999]) assert.throws(() => decodeJsonResponse(reply(code)), (e: unknown) => e instanceof FunctionProtocolError);
+  for (const code of [101, 999])
+    assert.throws(
+      () => decodeJsonResponse(reply(code)),
+      (e: unknown) => e instanceof FunctionProtocolError,
+    );
   assert.is(decodeJsonResponse(reply(201)).status, 201);
 });
 

@@ -47,8 +47,14 @@ test('FIFO: a small later request does not overtake a big earlier one', async ()
   const m = new MemoryAdmission(100);
   const hold = await m.acquire(60);
   const order: string[] = [];
-  const big = m.acquire(80, { waitMs: 2000 }).then((r) => { order.push('big'); return r; });
-  const small = m.acquire(30, { waitMs: 2000 }).then((r) => { order.push('small'); return r; });
+  const big = m.acquire(80, { waitMs: 2000 }).then((r) => {
+    order.push('big');
+    return r;
+  });
+  const small = m.acquire(30, { waitMs: 2000 }).then((r) => {
+    order.push('small');
+    return r;
+  });
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(order, [], 'small fits (60+30) but must queue behind big');
   hold();

@@ -93,7 +93,10 @@ test('PodfnMetrics: calls by route and status, durations, cold starts, errors, n
   // every series line is `name{labels} value` with a numeric value
   for (const line of l) assert.match(line, /^[a-z_]+(\{[^}]*\})? (-?[0-9.e+-]+|\+Inf|NaN)$/, line);
   depth = -1;
-  assert.not.ok(lines(await m.render()).some((x) => x.startsWith('podfn_queue_depth')), 'no stale depth when the database is down');
+  assert.not.ok(
+    lines(await m.render()).some((x) => x.startsWith('podfn_queue_depth')),
+    'no stale depth when the database is down',
+  );
 });
 
 test('recording is cheap: 1e6 calls of one route well under a second', () => {

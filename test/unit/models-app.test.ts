@@ -22,7 +22,8 @@ names('more than 30 bytes: 400 App name must be 30 characters or less (bytes, no
 });
 
 names('other characters and non-strings: 400 Invalid app name', () => {
-  for (const n of ['&&%@!#$#@$', 'a/b', 'a b', 'a.b', '..', 'a\u0000b', 'é', 'a\nb', '$', 'Z[', 'a~']) throwsApi(() => validateAppName(n), 400, 'Invalid app name');
+  for (const n of ['&&%@!#$#@$', 'a/b', 'a b', 'a.b', '..', 'a\u0000b', 'é', 'a\nb', '$', 'Z[', 'a~'])
+    throwsApi(() => validateAppName(n), 400, 'Invalid app name');
   for (const n of [5, true, ['a'], { a: 1 }]) throwsApi(() => validateAppName(n), 400, 'Invalid app name');
 });
 

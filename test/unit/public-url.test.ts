@@ -27,7 +27,15 @@ setting('empty by default; an origin or origin plus base path, kept without a tr
 });
 
 setting('anything else stops start-up naming the variable', () => {
-  for (const v of ['fn.example.com', 'ftp://fn.example.com', 'https://user:pw@fn.example.com', 'https://fn.example.com/?x=1', 'https://fn.example.com/#f', 'https://fn.example.com?', 'unix:///x']) {
+  for (const v of [
+    'fn.example.com',
+    'ftp://fn.example.com',
+    'https://user:pw@fn.example.com',
+    'https://fn.example.com/?x=1',
+    'https://fn.example.com/#f',
+    'https://fn.example.com?',
+    'unix:///x',
+  ]) {
     try {
       loadConfig({ PODFN_PUBLIC_URL: v });
       assert.unreachable(`${v} was accepted`);
@@ -80,11 +88,11 @@ async function urlOf(publicUrl: string | undefined, host: string, target: string
   return seen.url;
 }
 
-gateway('without it the URL carries the client\'s Host (unchanged behaviour)', async () => {
+gateway("without it the URL carries the client's Host (unchanged behaviour)", async () => {
   assert.is(await urlOf(undefined, 'evil.example', '/r/app/hello?x=1'), 'http://evil.example/r/app/hello?x=1');
 });
 
-gateway('with it the client\'s Host is ignored', async () => {
+gateway("with it the client's Host is ignored", async () => {
   assert.is(await urlOf('https://fn.example.com', 'evil.example', '/r/app/hello?x=1'), 'https://fn.example.com/r/app/hello?x=1');
   assert.is(await urlOf('https://example.com/fn', 'evil.example:666', '/r/app/hello'), 'https://example.com/fn/r/app/hello');
 });

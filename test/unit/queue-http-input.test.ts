@@ -35,7 +35,8 @@ test('call filter: invalid values are 400', () => {
   bad(() => parseCallFilter('a', q({ to_time: '-5' })), /^Invalid to_time/);
   bad(() => parseCallFilter('a', q({ from_time: '20', to_time: '10' })), /^Invalid time range/);
   for (const p of ['0', '101', '-1', '1.5', 'x', '99999']) bad(() => parseCallFilter('a', q({ per_page: p })), /^Invalid per_page/);
-  for (const c of ['!!', 'abc', Buffer.from('12:ZZZ').toString('base64url'), Buffer.from('x:abc').toString('base64url')]) bad(() => parseCallFilter('a', q({ cursor: c })), /^Invalid cursor$/);
+  for (const c of ['!!', 'abc', Buffer.from('12:ZZZ').toString('base64url'), Buffer.from('x:abc').toString('base64url')])
+    bad(() => parseCallFilter('a', q({ cursor: c })), /^Invalid cursor$/);
 });
 
 test('cursor round trip', () => {
@@ -44,7 +45,12 @@ test('cursor round trip', () => {
 });
 
 test('task report: bare or wrapped, the echoed running status is a bare ack, outcome fields validated', () => {
-  assert.equal(parseTaskReport({ id: 't1', status: 'running', image: 'x', payload: '' }), { id: 't1', reservation: undefined, error: undefined, log: undefined });
+  assert.equal(parseTaskReport({ id: 't1', status: 'running', image: 'x', payload: '' }), {
+    id: 't1',
+    reservation: undefined,
+    error: undefined,
+    log: undefined,
+  });
   assert.equal(parseTaskReport({ task: { id: 't1', reservation: 'r', status: 'error', reason: 'bad_exit', error: 'boom', log: 'l', status_code: 502 } }), {
     id: 't1',
     reservation: 'r',
@@ -65,16 +71,48 @@ test('task report: bare or wrapped, the echoed running status is a bare ack, out
 
 test('call JSON: snake_case, RFC 3339 UTC, empty fields left out, retry_at for a backing-off call', () => {
   const base: CallSummary = {
-    id: 'c1', appName: 'a', path: '/p', image: 'img', type: 'async', format: 'default', status: 'queued', reason: null, error: 'attempt 1 failed',
-    method: 'POST', url: 'http://x/r/a/p', statusCode: null, attempts: 1, maxAttempts: 3, notBefore: 5000, leaseOwner: null, leaseUntil: null,
-    nodeId: null, createdAt: 1000, startedAt: null, completedAt: null,
+    id: 'c1',
+    appName: 'a',
+    path: '/p',
+    image: 'img',
+    type: 'async',
+    format: 'default',
+    status: 'queued',
+    reason: null,
+    error: 'attempt 1 failed',
+    method: 'POST',
+    url: 'http://x/r/a/p',
+    statusCode: null,
+    attempts: 1,
+    maxAttempts: 3,
+    notBefore: 5000,
+    leaseOwner: null,
+    leaseUntil: null,
+    nodeId: null,
+    createdAt: 1000,
+    startedAt: null,
+    completedAt: null,
   };
   assert.equal(callJson(base, 2000), {
-    id: 'c1', app_name: 'a', path: '/p', image: 'img', type: 'async', format: 'default', status: 'queued', error: 'attempt 1 failed', method: 'POST',
-    attempts: 1, max_attempts: 3, created_at: '1970-01-01T00:00:01.000Z', retry_at: '1970-01-01T00:00:05.000Z',
+    id: 'c1',
+    app_name: 'a',
+    path: '/p',
+    image: 'img',
+    type: 'async',
+    format: 'default',
+    status: 'queued',
+    error: 'attempt 1 failed',
+    method: 'POST',
+    attempts: 1,
+    max_attempts: 3,
+    created_at: '1970-01-01T00:00:01.000Z',
+    retry_at: '1970-01-01T00:00:05.000Z',
   });
   const done = callJson({ ...base, status: 'success', error: null, statusCode: 200, startedAt: 1500, completedAt: 1600, nodeId: 'n' }, 2000);
-  assert.equal([done.status_code, done.started_at, done.completed_at, done.node_id, done.retry_at], [200, '1970-01-01T00:00:01.500Z', '1970-01-01T00:00:01.600Z', 'n', undefined]);
+  assert.equal(
+    [done.status_code, done.started_at, done.completed_at, done.node_id, done.retry_at],
+    [200, '1970-01-01T00:00:01.500Z', '1970-01-01T00:00:01.600Z', 'n', undefined],
+  );
 });
 
 test.run();

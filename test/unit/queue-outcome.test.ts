@@ -6,8 +6,25 @@ import * as assert from 'uvu/assert';
 import { backoffMs, capLog, decide, outcomeOf, retryOnFailure, type AttemptInfo } from '../../src/queue/outcome.ts';
 import type { CallResult } from '../../src/runner/types.ts';
 
-const res = (o: Partial<CallResult>): CallResult => ({ status: 200, headers: [], body: Buffer.alloc(0), log: Buffer.alloc(0), outcome: 'success', completedAt: 1000, ...o });
-const attempt = (o: Partial<AttemptInfo> = {}): AttemptInfo => ({ attempts: 1, maxAttempts: 3, retryOnFailure: false, retryBaseMs: 1000, retryMaxMs: 60_000, logMaxBytes: 1024, random: 0.5, ...o });
+const res = (o: Partial<CallResult>): CallResult => ({
+  status: 200,
+  headers: [],
+  body: Buffer.alloc(0),
+  log: Buffer.alloc(0),
+  outcome: 'success',
+  completedAt: 1000,
+  ...o,
+});
+const attempt = (o: Partial<AttemptInfo> = {}): AttemptInfo => ({
+  attempts: 1,
+  maxAttempts: 3,
+  retryOnFailure: false,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
+  logMaxBytes: 1024,
+  random: 0.5,
+  ...o,
+});
 
 test('outcomeOf: success, bad exit, timeout, oom -> killed, client gone -> cancelled', () => {
   assert.equal(outcomeOf(res({}), 100), { status: 'success', reason: null, error: null, statusCode: 200, completedAt: 1000, log: undefined });

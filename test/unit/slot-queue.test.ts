@@ -12,7 +12,14 @@ const SHED = { targetMs: 20, intervalMs: 80 };
 function queue() {
   const q = new SlotQueue<string>(() => SHED);
   const add = (name: string, sheddable = true, waitMs = 5000) =>
-    q.wait(Date.now() + waitMs, undefined, (waited) => `${name}:expired@${waited >= SHED.targetMs - 2 ? 'target' : waited}`, () => `${name}:aborted`, () => {}, sheddable);
+    q.wait(
+      Date.now() + waitMs,
+      undefined,
+      (waited) => `${name}:expired@${waited >= SHED.targetMs - 2 ? 'target' : waited}`,
+      () => `${name}:aborted`,
+      () => {},
+      sheddable,
+    );
   return { q, add };
 }
 
@@ -77,7 +84,14 @@ test('the overload state ends once the queue has stayed empty for the interval',
 
 test('without shedding settings nothing is ever shed', async () => {
   const q = new SlotQueue<string>();
-  const a = q.wait(Date.now() + 5000, undefined, () => 'expired', () => 'aborted', () => {}, true);
+  const a = q.wait(
+    Date.now() + 5000,
+    undefined,
+    () => 'expired',
+    () => 'aborted',
+    () => {},
+    true,
+  );
   await sleep(SHED.intervalMs + 30);
   assert.ok(q.grantNext('slot'));
   assert.is(await a, 'slot');

@@ -98,7 +98,9 @@ test('sql-errors: real unique and foreign-key violations are recognised', async 
     assert.ok(isUniqueViolation(dup));
     assert.not.ok(isUnavailable(dup));
     const fk = await s.client
-      .execute("INSERT INTO routes (app_name, path, image, memory, type, format, max_concurrency, timeout, idle_timeout, created_at, updated_at) VALUES ('none', '/', 'i', 1, 'sync', 'default', 0, 1, 1, 0, 0)")
+      .execute(
+        "INSERT INTO routes (app_name, path, image, memory, type, format, max_concurrency, timeout, idle_timeout, created_at, updated_at) VALUES ('none', '/', 'i', 1, 'sync', 'default', 0, 1, 1, 0, 0)",
+      )
       .catch((e: unknown) => e);
     assert.ok(isForeignKeyViolation(fk));
     assert.not.ok(isUniqueViolation(fk));
@@ -118,7 +120,7 @@ test('sql-errors: a write blocked by another connection\'s lock is "unavailable"
     const err = await other.execute("INSERT INTO apps (name, created_at, updated_at) VALUES ('blocked', 0, 0)").catch((e: unknown) => e);
     await tx.rollback();
     assert.ok(err instanceof Error, 'the blocked write failed');
-    assert.ok(isUnavailable(err), String((err).message));
+    assert.ok(isUnavailable(err), String(err.message));
   } finally {
     other.close();
     s.close();

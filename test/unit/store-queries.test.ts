@@ -26,7 +26,10 @@ test('apps: insert, get, list (by name), JSON config round trip', async () => {
   await apps.insertApp(db, { name: 'a', config: {} });
   assert.equal(await apps.getApp(db, 'b'), { name: 'b', config: { K: 'v ü', 'a.b-c': '' } });
   assert.is(await apps.getApp(db, 'nope'), undefined);
-  assert.equal((await apps.listApps(db)).map((a) => a.name), ['a', 'b']);
+  assert.equal(
+    (await apps.listApps(db)).map((a) => a.name),
+    ['a', 'b'],
+  );
 });
 
 test('apps: a duplicate insert is a 409 App already exists and keeps the stored app', async () => {
@@ -58,7 +61,17 @@ test('routes: a duplicate is a 409 Route already exists, the stored route unchan
 });
 
 test('routes: every field and the JSON columns round-trip', async () => {
-  const full = route('a', '/full/x', { image: 'i:2', memory: 1024, type: 'async', format: 'json', maxConcurrency: 7, timeout: 99, idleTimeout: 77, headers: { 'X-A': ['1', '2'] }, config: { K: 'ü\n' } });
+  const full = route('a', '/full/x', {
+    image: 'i:2',
+    memory: 1024,
+    type: 'async',
+    format: 'json',
+    maxConcurrency: 7,
+    timeout: 99,
+    idleTimeout: 77,
+    headers: { 'X-A': ['1', '2'] },
+    config: { K: 'ü\n' },
+  });
   await routes.insertRoute(ts.store.db, full);
   assert.equal(await routes.getRoute(ts.store.db, 'a', '/full/x'), full);
 });
@@ -66,9 +79,18 @@ test('routes: every field and the JSON columns round-trip', async () => {
 test('routes: list by app, by image, all (ordered by app then path); count', async () => {
   const db = ts.store.db;
   await routes.insertRoute(db, route('a', '/b'));
-  assert.equal((await routes.listRoutes(db, { appName: 'a' })).map((r) => r.path), ['/b', '/full/x', '/r']);
-  assert.equal((await routes.listRoutes(db, { image: 'i:2' })).map((r) => r.path), ['/full/x']);
-  assert.equal((await routes.listRoutes(db)).map((r) => `${r.appName}${r.path}`), ['a/b', 'a/full/x', 'a/r', 'auto/r']);
+  assert.equal(
+    (await routes.listRoutes(db, { appName: 'a' })).map((r) => r.path),
+    ['/b', '/full/x', '/r'],
+  );
+  assert.equal(
+    (await routes.listRoutes(db, { image: 'i:2' })).map((r) => r.path),
+    ['/full/x'],
+  );
+  assert.equal(
+    (await routes.listRoutes(db)).map((r) => `${r.appName}${r.path}`),
+    ['a/b', 'a/full/x', 'a/r', 'auto/r'],
+  );
   assert.equal(await routes.listRoutes(db, { appName: 'b' }), []);
   assert.is(await routes.countRoutes(db, 'a'), 3);
   assert.is(await routes.countRoutes(db, 'b'), 0);
@@ -124,8 +146,13 @@ test('deleteApp decides "no routes left" inside the DELETE itself (one statement
 
 test('the database refuses a route whose app does not exist (foreign key on)', async () => {
   const err = await ts.store.client
-    .execute({ sql: `INSERT INTO routes (app_name, path, image, memory, type, format, max_concurrency, timeout, idle_timeout, created_at, updated_at) VALUES ('ghost', '/x', 'i', 128, 'sync', 'default', 0, 30, 30, 0, 0)` })
-    .then(() => undefined, (e: unknown) => e as Error);
+    .execute({
+      sql: `INSERT INTO routes (app_name, path, image, memory, type, format, max_concurrency, timeout, idle_timeout, created_at, updated_at) VALUES ('ghost', '/x', 'i', 128, 'sync', 'default', 0, 30, 30, 0, 0)`,
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   assert.ok(err, 'orphan route inserted');
   assert.match(String(err.message), /FOREIGN KEY/i);
 });

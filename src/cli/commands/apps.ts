@@ -4,7 +4,10 @@ import { bool, keyValues, list, parse, positionals } from '../args.ts';
 import { usage } from '../errors.ts';
 import { details, emit, line, table, type Out } from '../output.ts';
 
-interface App { name: string; config?: Record<string, string> }
+interface App {
+  name: string;
+  config?: Record<string, string>;
+}
 
 const notFound = 'list the apps with `podfn apps list`, or create it with `podfn apps create <name>`';
 
@@ -17,7 +20,13 @@ export async function apps(argv: string[]): Promise<void> {
     case 'list': {
       positionals(p, 'apps list', []);
       const r = await admin<{ apps: App[] }>('GET', '/v1/apps');
-      emit(out, r.apps, () => table(['name', 'config'], r.apps.map((a) => [a.name, Object.keys(a.config ?? {}).join(',')]), 'no apps'));
+      emit(out, r.apps, () =>
+        table(
+          ['name', 'config'],
+          r.apps.map((a) => [a.name, Object.keys(a.config ?? {}).join(',')]),
+          'no apps',
+        ),
+      );
       return;
     }
     case 'create': {

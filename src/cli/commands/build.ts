@@ -21,11 +21,18 @@ const FDK_DIR = fileURLToPath(new URL('../../../fdk/node/', import.meta.url));
 
 /** The repo's node FDK as context files at node_modules/@podfn/fdk/ (a folder's own copy wins). */
 function fdkFiles(): TarEntry[] {
-  return fs.readdirSync(FDK_DIR).filter((f) => f !== 'README.md')
+  return fs
+    .readdirSync(FDK_DIR)
+    .filter((f) => f !== 'README.md')
     .map((f) => ({ name: `node_modules/@podfn/fdk/${f}`, data: fs.readFileSync(path.join(FDK_DIR, f)) }));
 }
 
-export interface Built { func: FuncFile; image: string; id: string; dir: string }
+export interface Built {
+  func: FuncFile;
+  image: string;
+  id: string;
+  dir: string;
+}
 
 export async function buildFrom(v: Values): Promise<Built> {
   const dir = path.resolve(str(v, 'dir') ?? '.');
@@ -40,7 +47,9 @@ export async function buildFrom(v: Values): Promise<Built> {
     labels: { 'io.podfn.func': func.name, 'io.podfn.func.version': func.version },
     noCache: bool(v, 'no-cache'),
     extraFiles: func.runtime === 'node' ? fdkFiles() : [],
-    onProgress: (l) => { if (!quiet) process.stderr.write(`  ${l}\n`); },
+    onProgress: (l) => {
+      if (!quiet) process.stderr.write(`  ${l}\n`);
+    },
   });
   return { func, image, id, dir };
 }

@@ -24,15 +24,21 @@ export async function call(argv: string[]): Promise<void> {
   });
   const [app, route] = positionals(p, 'call', ['app', 'route']);
   const json = bool(p.values, 'json');
-  const headers = keyValues(list(p.values, 'header').map((h) => h.replace(/^([^:=]+):\s*/, '$1=')), 'header');
+  const headers = keyValues(
+    list(p.values, 'header').map((h) => h.replace(/^([^:=]+):\s*/, '$1=')),
+    'header',
+  );
   const ct = str(p.values, 'content-type');
   if (ct) headers['Content-Type'] = ct;
   if (bool(p.values, 'async')) {
     // Check first: a sync route would run the call and answer its result instead of a call id.
     const r = await admin<{ route: Route }>('GET', `/v1/apps/${enc(app!)}/routes/${routeSegment(route!)}`, undefined, routeNotFound(app!));
     if (r.route.type !== 'async') {
-      throw new CliError(`route ${app}${r.route.path} is sync; --async needs an async route`, EXIT.USAGE,
-        `make it async with \`podfn routes update ${app} ${r.route.path} --type async\`, or call it without --async`);
+      throw new CliError(
+        `route ${app}${r.route.path} is sync; --async needs an async route`,
+        EXIT.USAGE,
+        `make it async with \`podfn routes update ${app} ${r.route.path} --type async\`, or call it without --async`,
+      );
     }
   }
   const method = (str(p.values, 'method') ?? 'POST').toUpperCase();
@@ -56,13 +62,21 @@ export async function call(argv: string[]): Promise<void> {
   if (json) {
     const text = res.body.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(res.body);
-    printJson({ status: res.status, call_id: callId ?? null, headers: res.headers,
-      body: utf8 ? text : res.body.toString('base64'), body_encoding: utf8 ? 'utf8' : 'base64' });
+    printJson({
+      status: res.status,
+      call_id: callId ?? null,
+      headers: res.headers,
+      body: utf8 ? text : res.body.toString('base64'),
+      body_encoding: utf8 ? 'utf8' : 'base64',
+    });
   } else {
     process.stdout.write(res.body);
   }
   if (res.status >= 400) {
-    throw new CliError(`the call answered ${res.status}${callId ? ` (call ${callId})` : ''}: ${errorMessage(res)}`, EXIT.FAILED,
-      callId ? `its log: podfn calls logs ${app} ${callId}` : undefined);
+    throw new CliError(
+      `the call answered ${res.status}${callId ? ` (call ${callId})` : ''}: ${errorMessage(res)}`,
+      EXIT.FAILED,
+      callId ? `its log: podfn calls logs ${app} ${callId}` : undefined,
+    );
   }
 }

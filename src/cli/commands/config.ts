@@ -28,10 +28,20 @@ export async function config(argv: string[]): Promise<void> {
   const patch = { config: { [key]: value } };
   let result: Record<string, string>;
   if (route === undefined) {
-    const r = await admin<{ app: { config?: Record<string, string> } }>('PATCH', `/v1/apps/${enc(app)}`, { app: patch }, 'list the apps with `podfn apps list`');
+    const r = await admin<{ app: { config?: Record<string, string> } }>(
+      'PATCH',
+      `/v1/apps/${enc(app)}`,
+      { app: patch },
+      'list the apps with `podfn apps list`',
+    );
     result = r.app.config ?? {};
   } else {
-    const r = await admin<{ route: { config?: Record<string, string> } }>('PATCH', `/v1/apps/${enc(app)}/routes/${routeSegment(route)}`, { route: patch }, routeNotFound(app));
+    const r = await admin<{ route: { config?: Record<string, string> } }>(
+      'PATCH',
+      `/v1/apps/${enc(app)}/routes/${routeSegment(route)}`,
+      { route: patch },
+      routeNotFound(app),
+    );
     result = r.route.config ?? {};
   }
   const where = route === undefined ? `app ${app}` : `route ${app}${route.startsWith('/') ? route : `/${route}`}`;

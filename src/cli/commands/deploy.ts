@@ -23,5 +23,7 @@ export async function deploy(argv: string[]): Promise<void> {
   }
   const body = routeBody(func, image);
   const r = await admin<{ route: Route }>('PUT', `/v1/apps/${enc(app)}/routes/${routeSegment(func.path)}`, { route: body });
-  emit(out, { app, route: r.route, image }, () => line(`deployed ${image} to ${app}${r.route.path} (${r.route.type}, format ${r.route.format}); call it: podfn call ${app} ${r.route.path}`));
+  emit(out, { app, route: r.route, image }, () =>
+    line(`deployed ${image} to ${app}${r.route.path} (${r.route.type}, format ${r.route.format}); call it: podfn call ${app} ${r.route.path}`),
+  );
 }

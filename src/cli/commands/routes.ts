@@ -36,7 +36,12 @@ function routeFields(v: Values): Record<string, unknown> {
   const image = str(v, 'image');
   if (image !== undefined) r.image = image;
   for (const k of ['type', 'format'] as const) if (str(v, k) !== undefined) r[k] = str(v, k);
-  for (const [flag, field] of [['memory', 'memory'], ['timeout', 'timeout'], ['idle-timeout', 'idle_timeout'], ['max-concurrency', 'max_concurrency']] as const) {
+  for (const [flag, field] of [
+    ['memory', 'memory'],
+    ['timeout', 'timeout'],
+    ['idle-timeout', 'idle_timeout'],
+    ['max-concurrency', 'max_concurrency'],
+  ] as const) {
     const n = int(v, flag);
     if (n !== undefined) r[field] = n;
   }
@@ -68,8 +73,13 @@ export async function routes(argv: string[]): Promise<void> {
       const [app] = positionals(p, 'routes list', ['app']);
       await admin('GET', `/v1/apps/${enc(app!)}`, undefined, 'list the apps with `podfn apps list`');
       const r = await admin<{ routes: Route[] }>('GET', `/v1/apps/${enc(app!)}/routes`);
-      emit(out, r.routes, () => table(['path', 'image', 'type', 'format', 'memory', 'timeout'],
-        r.routes.map((x) => [x.path, x.image, x.type ?? '', x.format ?? '', String(x.memory ?? ''), String(x.timeout ?? '')]), `no routes in app ${app}`));
+      emit(out, r.routes, () =>
+        table(
+          ['path', 'image', 'type', 'format', 'memory', 'timeout'],
+          r.routes.map((x) => [x.path, x.image, x.type ?? '', x.format ?? '', String(x.memory ?? ''), String(x.timeout ?? '')]),
+          `no routes in app ${app}`,
+        ),
+      );
       return;
     }
     case 'create': {
@@ -89,7 +99,10 @@ export async function routes(argv: string[]): Promise<void> {
     case 'update': {
       const [app, path] = positionals(p, 'routes update', ['app', 'path']);
       const fields = routeFields(p.values);
-      if (!Object.keys(fields).length) throw usage('routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header)');
+      if (!Object.keys(fields).length)
+        throw usage(
+          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header)',
+        );
       const r = await admin<{ route: Route }>('PATCH', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, { route: fields }, routeNotFound(app!));
       emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));
       return;

@@ -38,10 +38,7 @@ export function isHopByHop(name: string): boolean {
  * Flattens a `{name: [values]}` map into pairs, dropping hop-by-hop headers, Connection-listed ones,
  * and any name in `drop` (lower-case). Values keep their order.
  */
-export function filterHeaderPairs(
-  pairs: Iterable<[string, string]>,
-  drop: ReadonlySet<string> = new Set(),
-): Array<[string, string]> {
+export function filterHeaderPairs(pairs: Iterable<[string, string]>, drop: ReadonlySet<string> = new Set()): Array<[string, string]> {
   const list = [...pairs];
   const listed = connectionListed(list);
   const out: Array<[string, string]> = [];

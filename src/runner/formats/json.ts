@@ -5,13 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CallRequest } from '../types.ts';
 import { clientResponseHeaders, functionRequestHeaders } from './hop-by-hop.ts';
-import {
-  FunctionProtocolError,
-  rfc3339,
-  type ClientReply,
-  type FunctionRequest,
-  type FunctionResponse,
-} from './message.ts';
+import { FunctionProtocolError, rfc3339, type ClientReply, type FunctionRequest, type FunctionResponse } from './message.ts';
 
 export interface JsonEnvelope {
   call_id: string;
@@ -27,9 +21,7 @@ export interface JsonEnvelope {
 }
 
 export function encodeBody(body: Buffer): { body: string; body_encoding: 'utf8' | 'base64' } {
-  return isUtf8(body)
-    ? { body: body.toString('utf8'), body_encoding: 'utf8' }
-    : { body: body.toString('base64'), body_encoding: 'base64' };
+  return isUtf8(body) ? { body: body.toString('utf8'), body_encoding: 'utf8' } : { body: body.toString('base64'), body_encoding: 'base64' };
 }
 
 export function buildEnvelope(call: CallRequest): JsonEnvelope {
