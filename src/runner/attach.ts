@@ -1,8 +1,8 @@
 // Raw attach to a container's stdio over the Podman API socket: Podman.attach (the contract is
 // ContainerRuntime.attach in runtime.ts). dockerode's attach({hijack:true}) sends its options as a
 // JSON body that Podman feeds into the container's stdin, so we send our own upgrade request with an
-// empty body (design.md 5). Serves one-shot cold calls (write body, end) and long-lived hot stdio
-// containers (stdin stays open) alike.
+// empty body (a Podman 4.3 quirk). Serves one-shot cold calls (write body, end) and long-lived hot
+// stdio containers (stdin stays open) alike.
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';

@@ -1,5 +1,5 @@
 // Black-box: /v1/apps CRUD against a real server process (wrappers, messages, statuses of
-// behaviour.md's podfn column; config merge rules; fn's black-box apps tests).
+// the README's Admin API and Differences sections; config merge rules; fn's black-box apps tests).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type TestServer } from '../helpers/server.ts';

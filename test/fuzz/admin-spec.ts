@@ -3,7 +3,7 @@
 // What a body may contain is not restated here: bodies are judged by the zod schemas the server
 // validates with (src/models/schemas: the API contract, written once), so a refusal's message is
 // predicted exactly. What this file adds is the behaviour around them, written from README.md
-// ("Admin API", the route field table) and shared/seed/behaviour.md: URL forms, defaults, the merges
+// ("Admin API", the route field table) and the README's Differences section: URL forms, defaults, the merges
 // (config "" removes, a header replaces a header), the JSON answers.
 // Works on the JSON value the server parses (JSON.parse of the UTF-8 decoded body), so special number
 // tokens, invalid UTF-8 and odd keys mean the same thing here as there.

@@ -99,7 +99,7 @@ export function client(base: string): Client {
   };
 }
 
-// The API's JSON shapes (swagger definitions, podfn column of behaviour.md).
+// The API's JSON shapes (swagger definitions, the README's Admin API section).
 export interface ApiApp {
   name: string;
   config: Record<string, string>;

@@ -1,5 +1,5 @@
 // /v1/apps: list, create, get, update (PUT and PATCH merge config), delete. Shapes and messages of
-// IronFunctions 0.1.18; statuses as shared/seed/behaviour.md (200 on create, 400 validation, 409 dup).
+// IronFunctions 0.1.18; statuses as the README lists (200 on create, 400 validation, 409 dup).
 import { Hono, type Context } from 'hono';
 import type { HttpDeps } from '../deps.ts';
 import { readJson } from '../body.ts';
