@@ -75,6 +75,11 @@ export const settings = {
   PODFN_MAX_MEMORY_MB: [int(1, 1024 * 1024), '8192', 'largest route memory (MiB) the API accepts'],
   PODFN_MAX_TIMEOUT: [int(1, 86400), '3600', 'largest route timeout (s) the API accepts'],
   PODFN_MAX_IDLE_TIMEOUT: [int(1, 86400), '3600', 'largest route idle_timeout (s) the API accepts'],
+  PODFN_APP_DELETE: [
+    z.enum(['refuse', 'cascade']),
+    'refuse',
+    'DELETE /v1/apps/{app} of an app that has routes: refuse (400 Cannot remove apps with routes, as IronFunctions 0.1.x) or cascade (deletes its routes too and ends its queued async calls with status error, as fn does); ?cascade=true asks for cascade on one request',
+  ],
   PODFN_RUN_AS: [
     z.string().regex(/^([a-z_][a-z0-9_-]{0,31})?$/, 'must be a user name'),
     '',

@@ -5,11 +5,11 @@
 // fails when the server serves a route this document does not list.
 import { VERSION } from '../version.ts';
 import type { RouteLimits } from '../models/schemas/route.ts';
-import { newAppBody, appUpdateBody, appJson, appAnswer, appsAnswer } from '../models/schemas/app.ts';
+import { newAppBody, appUpdateBody, appJson, appAnswer, appsAnswer, appDeleteQuery } from '../models/schemas/app.ts';
 import { routeBody, routeJson, routeAnswer, routesAnswer } from '../models/schemas/route.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
 import { queueComponents, queueOpenApiPaths } from './queue-openapi.ts';
-import { appParam, componentSchemas, err, json, ok, ref } from './openapi-kit.ts';
+import { appParam, componentSchemas, err, json, ok, queryParams, ref } from './openapi-kit.ts';
 
 const components = (limits: RouteLimits) => ({
   Error: errorBody,
@@ -90,8 +90,15 @@ function paths() {
       },
       delete: {
         tags: ['Apps'],
-        summary: 'Delete an app without routes',
-        responses: { 200: ok('Deleted', ref('Message')), 400: err('Cannot remove apps with routes'), 404: err('App not found') },
+        summary: 'Delete an app (one with routes: 400, unless cascading deletes its routes too)',
+        description:
+          'Cascading deletes the app and its routes in one transaction, drains their hot containers and ends the queued async calls of the app as status error ("app <name> was deleted before the call ran"); calls already running finish as they would.',
+        parameters: queryParams(appDeleteQuery),
+        responses: {
+          200: ok('Deleted', ref('Message')),
+          400: err('Cannot remove apps with routes (not cascading), or Invalid cascade: true or false'),
+          404: err('App not found'),
+        },
       },
     },
     '/v1/apps/{app}/routes': {

@@ -1,6 +1,8 @@
 // An async call runs later, so its CallRequest is rebuilt from the stored row (method, URL, headers,
 // payload) and the route as it is NOW (image, memory, format, config, timeout from the route cache).
-// A route deleted meanwhile is reported, not guessed at. Pure apart from reading the cache.
+// A route deleted meanwhile is reported, not guessed at: the call ends as status error with
+// deletedBeforeRun's message when a worker or /tasks consumer claims it (a cascading app delete ends
+// the app's queued calls with the same message at once). Pure apart from reading the cache.
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { functionSpec } from '../gateway/invoke.ts';
 import type { CallRequest } from '../runner/types.ts';
@@ -11,15 +13,17 @@ export type RouteLookup = Pick<RouteCache, 'lookup'>;
 
 export type Rebuilt = { ok: true; call: CallRequest; retryOnFailure: boolean } | { ok: false; error: string };
 
+/** The error of a queued call whose app (no path) or route was deleted before it ran. */
+export function deletedBeforeRun(appName: string, path?: string): string {
+  return path === undefined ? `app ${appName} was deleted before the call ran` : `route ${path} of app ${appName} was deleted before the call ran`;
+}
+
 export function callFromRow(row: CallRow, routes: RouteLookup, now: number, signal?: AbortSignal): Rebuilt {
   const found = routes.lookup(row.appName, row.path);
   if (!found.ok) {
     return {
       ok: false,
-      error:
-        found.missing === 'app'
-          ? `app ${row.appName} was deleted before the call ran`
-          : `route ${row.path} of app ${row.appName} was deleted before the call ran`,
+      error: found.missing === 'app' ? deletedBeforeRun(row.appName) : deletedBeforeRun(row.appName, row.path),
     };
   }
   const fn = functionSpec(found.app, found.route);

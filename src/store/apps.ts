@@ -1,8 +1,11 @@
 // App queries. Uniqueness and "no routes left" are enforced by the database in one statement, so
-// concurrent requests get exactly one success and clean conflicts.
+// concurrent requests get exactly one success and clean conflicts; a cascading delete (fn's dialect)
+// is one transaction.
 import { eq, sql, asc } from 'drizzle-orm';
 import { apps, routes } from '../../db/schema.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
+import { failQueuedOfApp } from './queue.ts';
+import { logAppChange } from './cluster.ts';
 import type { App } from '../models/app.ts';
 import { Errors } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
@@ -41,4 +44,27 @@ export async function deleteApp(db: Queryable, name: string): Promise<'deleted' 
   const res = await db.delete(apps).where(sql`${apps.name} = ${name} AND NOT EXISTS (SELECT 1 FROM ${routes} WHERE ${routes.appName} = ${name})`);
   if (res.rowsAffected > 0) return 'deleted';
   return (await getApp(db, name)) ? 'has_routes' : 'not_found';
+}
+
+/**
+ * Deletes an app together with its routes and ends its queued async calls (status error,
+ * `queuedError`), in one transaction: the calls first (while the app exists), then the routes, then
+ * the app. Other nodes learn it from the change log (src/cluster/cache-sync.ts): an app change row
+ * leads (logAppChange: they drop the app and drain all of its hot pools), then the triggers' rows for
+ * every deleted route and the app.
+ */
+export async function deleteAppCascade(
+  db: Db,
+  name: string,
+  queuedError: string,
+  now: number,
+): Promise<{ deleted: false } | { deleted: true; routes: number; queuedCalls: number }> {
+  const [, failed, deletedRoutes, deletedApp] = await db.batch([
+    logAppChange(db, name, now),
+    failQueuedOfApp(db, name, queuedError, now),
+    db.delete(routes).where(eq(routes.appName, name)),
+    db.delete(apps).where(eq(apps.name, name)),
+  ]);
+  if (deletedApp.rowsAffected === 0) return { deleted: false };
+  return { deleted: true, routes: deletedRoutes.rowsAffected, queuedCalls: failed.rowsAffected };
 }

@@ -1,8 +1,8 @@
 // What several gateway nodes sharing one database need from it: the app/route change log (written by
 // triggers, migration 0002) that keeps every node's route cache coherent, and the node registry rows.
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
-import { cacheChanges, nodes, type NodeRow } from '../../db/schema.ts';
-import type { Queryable } from './db.ts';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { apps, cacheChanges, nodes, type NodeRow } from '../../db/schema.ts';
+import type { Db, Queryable } from './db.ts';
 
 export interface CacheChange {
   seq: number;
@@ -26,6 +26,18 @@ export async function changesSince(db: Queryable, seq: number, limit: number): P
     .orderBy(asc(cacheChanges.seq))
     .limit(limit)
     .all();
+}
+
+/**
+ * A change row for the app itself, written ahead of what the triggers log, as a builder for the
+ * caller's batch (only while the app exists). A cascading app delete starts with it: a node applying
+ * the log then drops the whole app and drains all of its hot pools first, instead of meeting the
+ * deleted routes one by one after their app is already gone from the database (the first of them
+ * would drop the app's cache entry, and the routes after it would look unchanged and stay warm).
+ */
+export function logAppChange(db: Db, appName: string, now: number) {
+  return db.run(sql`INSERT INTO ${cacheChanges} (app_name, path, at)
+    SELECT ${appName}, NULL, ${now} WHERE EXISTS (SELECT 1 FROM ${apps} WHERE ${apps.name} = ${appName})`);
 }
 
 /** Drops change rows older than `before` (ms); nodes further behind reload their whole cache. */

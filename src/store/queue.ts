@@ -4,7 +4,7 @@
 // on one database exactly one wins each row. Every later write is fenced on the lease owner, so a
 // worker that lost its lease (it stalled, another node re-queued the call) cannot overwrite anything.
 import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import { calls, callLogs, type CallRow } from '../../db/schema.ts';
+import { apps, calls, callLogs, type CallRow } from '../../db/schema.ts';
 import type { Db, Queryable } from './db.ts';
 import type { CallReasonCode } from './calls.ts';
 
@@ -127,6 +127,21 @@ export async function recoverExpired(db: Queryable, now: number): Promise<{ requ
     })
     .where(expired);
   return { requeued: requeued.rowsAffected, failed: failed.rowsAffected };
+}
+
+/**
+ * Ends every queued call of an app (due now or backing off) as status error with `error`, as a
+ * builder for the caller's batch: a cascading app delete runs it in the transaction that deletes the
+ * app and its routes, so no call of the app stays queued for a route that is gone. Calls already
+ * running (a worker's or a /tasks consumer's) are left to finish as they would; a retry they schedule
+ * meets the deleted app when claimed and ends with the same error (src/queue/call-from-row.ts).
+ * Only while the app still exists: a delete that finds no app ends nothing.
+ */
+export function failQueuedOfApp(db: Db, appName: string, error: string, now: number) {
+  return db
+    .update(calls)
+    .set({ status: 'error', reason: null, error, completedAt: now, leaseOwner: null, leaseUntil: null })
+    .where(and(eq(calls.appName, appName), eq(calls.status, 'queued'), sql`EXISTS (SELECT 1 FROM ${apps} WHERE ${apps.name} = ${appName})`));
 }
 
 /** Calls waiting in the queue (due now or backing off). */

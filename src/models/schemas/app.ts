@@ -43,3 +43,15 @@ export type AppJson = z.infer<typeof appJson>;
 
 export const appAnswer = z.object({ message: z.string(), app: appJson });
 export const appsAnswer = z.object({ message: z.string(), apps: z.array(appJson) });
+
+/**
+ * DELETE /v1/apps/{app}?cascade=: `true` deletes the app with its routes (fn's dialect) whatever
+ * PODFN_APP_DELETE says; `false` or absent follows PODFN_APP_DELETE (refuse by default). Any other
+ * value, "" included, is refused naming the parameter.
+ */
+export const appDeleteQuery = {
+  cascade: z.enum(['true', 'false'], { error: 'Invalid cascade: true or false' }).optional().meta({
+    description:
+      "true: delete the app with its routes and end its queued async calls (status error), as fn does; false or absent: the server's PODFN_APP_DELETE (default refuse: 400 Cannot remove apps with routes)",
+  }),
+};
