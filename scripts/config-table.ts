@@ -1,4 +1,5 @@
-// Prints the README's configuration table from src/config.ts, so the two never drift:
+// Prints the configuration table of docs/configuration.md from src/config.ts, so the two never drift
+// (test/unit/config.test.ts compares them; paste the output between the table's markers):
 //   npx tsx scripts/config-table.ts
 import { settings } from '../src/config.ts';
 

@@ -1,7 +1,10 @@
-// Configuration: defaults, validation that names the variable, and the README documenting every setting.
+// Configuration: defaults, validation that names the variable, and docs/configuration.md documenting every
+// setting (its table is what scripts/config-table.ts prints).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, settings, ConfigError } from '../../src/config.ts';
 
 test('defaults load from an empty environment', () => {
@@ -38,13 +41,24 @@ test('PODFN_CONTAINER_HOST accepts unix:// URLs and bare paths', () => {
   assert.is(loadConfig({ PODFN_CONTAINER_HOST: '/tmp/x.sock' }).containerSocket, '/tmp/x.sock');
 });
 
-test('the README configuration table lists every setting with its default', () => {
-  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test('docs/configuration.md lists every setting with its default', () => {
+  const doc = fs.readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
   for (const [name, [, def]] of Object.entries(settings)) {
-    const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
-    assert.ok(row, `README has no row for ${name}`);
-    if (def !== '') assert.ok(row.includes(`\`${def}\``), `README row for ${name} shows its default ${def}`);
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+    assert.ok(row, `docs/configuration.md has no row for ${name} (paste the output of npx tsx scripts/config-table.ts)`);
+    if (def !== '') assert.ok(row.includes(`\`${def}\``), `docs/configuration.md row for ${name} shows its default ${def}`);
   }
+});
+
+test('docs/configuration.md holds exactly the table scripts/config-table.ts prints', () => {
+  const doc = fs.readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  const m = /<!-- config-table:start[^\n]*-->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(doc);
+  assert.ok(m, 'docs/configuration.md has lost its <!-- config-table:start --> / <!-- config-table:end --> markers');
+  const printed = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/config-table.ts'], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.fixture(m[1]!, printed.trimEnd(), 'docs/configuration.md differs from npx tsx scripts/config-table.ts: paste its output between the markers');
 });
 
 test.run();
