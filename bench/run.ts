@@ -1,4 +1,4 @@
-// `npm run bench`: podfn against its baselines in one run (README, Benchmarks). Starts a gateway
+// `npm run bench`: podfn against its baselines in one run (docs/benchmarks.md). Starts a gateway
 // (temp embedded DB, own node id), creates the routes, finds the hot echo container's socket, starts a
 // bare Hono proxy to it, then measures hot p50/p99 at c=1 (gateway vs direct socket vs proxy,
 // interleaved), requests/s at c=32, cold calls vs bare dockerode create+start+wait+remove, gateway RSS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup-podman.sh: makes Podman's API answer on the sockets podfn talks to (README: quick start, isolation).
+# setup-podman.sh: makes Podman's API answer on the sockets podfn talks to (README: quick start; docs/operations.md, docs/functions.md: Isolation).
 # Idempotent. On a fresh Debian 12 as root it installs Podman and friends, writes containers.conf
 # (runc, cgroupfs, file events, explicit ulimits), creates the unprivileged runner user `podfn` with
 # subordinate id ranges and starts its rootless API service; --rootful also starts the rootful one.

@@ -1,4 +1,4 @@
-// The "bare Hono proxy" baseline (README, Benchmarks): a Hono app on @hono/node-server that forwards every
+// The "bare Hono proxy" baseline (docs/benchmarks.md): a Hono app on @hono/node-server that forwards every
 // request to one function's Unix socket over a keep-alive agent with a single connection (the same
 // one-connection-per-container shape as the gateway), copying method, path, headers and body both
 // ways. No route lookup, call ids, pools or limits: what any Hono-on-Node proxy costs.

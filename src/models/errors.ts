@@ -1,5 +1,5 @@
 // The API's error type: an HTTP status and the message clients see as {"error":{"message":...}}.
-// Messages follow the seed (IronFunctions 0.1.18); statuses as the README's Admin API and Differences sections list.
+// Messages follow the seed (IronFunctions 0.1.18); statuses as docs/api.md (Admin API) and docs/compatibility.md list.
 export class ApiError extends Error {
   constructor(
     readonly status: number,

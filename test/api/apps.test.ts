@@ -1,5 +1,5 @@
 // Black-box: /v1/apps CRUD against a real server process (wrappers, messages, statuses of
-// the README's Admin API and Differences sections; config merge rules; fn's black-box apps tests).
+// docs/api.md (Admin API) and docs/compatibility.md; config merge rules; fn's black-box apps tests).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -1,6 +1,6 @@
 // Property-based, model-based fuzzing of the admin API (issue 5, item 7). fast-check generates
 // sequences of app and route operations (create/get/list/patch/put/delete, plus junk requests), most
-// of them valid, many hostile. A model (admin-spec.ts: the API's schemas plus the README's behaviour) says
+// of them valid, many hostile. A model (admin-spec.ts: the API's schemas plus the behaviour docs/api.md describes) says
 // what each request must answer and how the stored data changes; after every command the answer is
 // compared with the model, and the whole store (GET /v1/apps, /v1/routes, /v1/apps/{app}/routes) is
 // compared with it periodically and at the end of each run. Everywhere: no 5xx, every 4xx is a JSON

@@ -2,8 +2,8 @@
 // URL means, which requests are refused (400/404/409), defaults, and the update merges.
 // What a body may contain is not restated here: bodies are judged by the zod schemas the server
 // validates with (src/models/schemas: the API contract, written once), so a refusal's message is
-// predicted exactly. What this file adds is the behaviour around them, written from README.md
-// ("Admin API", the route field table) and the README's Differences section: URL forms, defaults, the merges
+// predicted exactly. What this file adds is the behaviour around them, written from docs/api.md
+// ("Admin API", the route field table) and docs/compatibility.md (Differences): URL forms, defaults, the merges
 // (config "" removes, a header replaces a header), the JSON answers.
 // Works on the JSON value the server parses (JSON.parse of the UTF-8 decoded body), so special number
 // tokens, invalid UTF-8 and odd keys mean the same thing here as there.
@@ -116,7 +116,7 @@ export function pathFromTail(raw: string): string | undefined {
 
 // ---------- config and headers ----------
 
-/** README: a key set to a value becomes an env var; two keys of one map may not give the same one. */
+/** docs/api.md: a key set to a value becomes an env var; two keys of one map may not give the same one. */
 const collides = (keys: string[], setting: string): boolean => keys.some((o) => o !== setting && envName(o) === envName(setting));
 const entriesOf = <V>(m: Record<string, V> | undefined): [string, V][] | undefined => (m === undefined ? undefined : Object.entries(m));
 

@@ -99,7 +99,7 @@ export function client(base: string): Client {
   };
 }
 
-// The API's JSON shapes (swagger definitions, the README's Admin API section).
+// The API's JSON shapes (swagger definitions, docs/api.md, Admin API).
 export interface ApiApp {
   name: string;
   config: Record<string, string>;

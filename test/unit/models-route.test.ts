@@ -76,7 +76,7 @@ paths('URL tails: bad percent-encoding, encoded .., NUL, : are 400', () => {
   for (const t of ['a/%2e%2e', '%2E%2E/a', 'a%2F..%2Fb', 'a/..', '.', 'a%00b', 'a%0Ab', 'a%3Ab', 'a%20b']) throwsApi(() => routePathFromUrl(t), 400);
 });
 
-// Regressions found by the fuzz suite: C1 controls were accepted (the README says no control
+// Regressions found by the fuzz suite: C1 controls were accepted (docs/api.md says no control
 // characters), and a lone surrogate was accepted but stored as U+FFFD, a different path than answered.
 paths('C1 control characters and lone surrogates are 400; well-formed non-ASCII is fine', () => {
   for (const p of ['/a\u0085b', '/a\u0080', '/\u009f', '/\ud800', '/a\udfffb', '/\ud83d/x'])

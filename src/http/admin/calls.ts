@@ -1,4 +1,4 @@
-// /v1/apps/{app}/calls: call records and logs (fn's calls API, section 6.4 of the seed history), and
+// /v1/apps/{app}/calls: call records and logs (fn's calls API), and
 // cancelling a queued async call. Shapes follow fn: {"message","next_cursor","calls"}, {"message",
 // "call"}, {"message","log":{"call_id","log"}}; 404 App not found / Call not found / Call log not found.
 import { Hono, type Context } from 'hono';
