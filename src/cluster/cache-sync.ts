@@ -113,7 +113,9 @@ export class CacheSync {
       if (!seen.has(key)) {
         seen.add(key);
         const changed = c.path === null ? await this.d.cache.reloadApp(c.appName) : await this.d.cache.reloadRoute(c.appName, c.path);
-        if (changed) await this.d.changed(c.appName, c.path ?? undefined);
+        // 'app': the app itself is gone, so every route of it goes (not only this path)
+        if (changed === 'app') await this.d.changed(c.appName);
+        else if (changed) await this.d.changed(c.appName, c.path ?? undefined);
       }
       this.seq = c.seq;
     }

@@ -58,11 +58,21 @@ export class RouteCache {
    * Re-reads one route (and its app, which a route create may have made) after a route write.
    * true when the route changed (created, updated or deleted).
    */
-  async reloadRoute(appName: string, path: string): Promise<boolean> {
+  /**
+   * Re-reads one route. True when it changed; 'app' when its app is gone from the database while this
+   * cache still held routes of it: the caller must then retire the whole app, since the app's later
+   * route changes find no entry left to compare with.
+   */
+  async reloadRoute(appName: string, path: string): Promise<boolean | 'app'> {
     const [app, route] = await Promise.all([getApp(this.db, appName), getRoute(this.db, appName, path)]);
-    const changed = !same(this.apps.get(appName)?.routes.get(path), route);
+    const entry0 = this.apps.get(appName);
+    const changed = !same(entry0?.routes.get(path), route);
     if (!app) {
       this.apps.delete(appName);
+      if (entry0 && entry0.routes.size > 0) {
+        this.version++;
+        return 'app';
+      }
     } else {
       // the app row is only taken when the entry is new: an app config change is applied (and its
       // containers drained) through reloadApp, never silently here

@@ -8,7 +8,7 @@ import { tempStore } from '../helpers/temp-store.ts';
 import { RouteCache } from '../../src/gateway/route-cache.ts';
 import { CacheSync } from '../../src/cluster/cache-sync.ts';
 import { insertRoute, updateRoute, deleteRoute } from '../../src/store/routes.ts';
-import { updateAppConfig } from '../../src/store/apps.ts';
+import { deleteApp, updateAppConfig } from '../../src/store/apps.ts';
 import { newRoute } from '../../src/models/route.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Store } from '../../src/store/db.ts';
@@ -56,6 +56,26 @@ test('writes from elsewhere reach the cache on the next poll and drain what chan
     await deleteRoute(t.store.db, 'app1', '/a');
     await b.sync.poll();
     assert.is(b.cache.lookup('app1', '/a').ok, false);
+  } finally {
+    t.dispose();
+  }
+});
+
+test('an app deleted elsewhere route by route between two polls retires the whole app, not only the first route', async () => {
+  const t = await tempStore();
+  const clock = { now: Date.now() };
+  try {
+    const b = await node(t.store, clock);
+    await insertRoute(t.store.db, route('gone', '/a'));
+    await insertRoute(t.store.db, route('gone', '/b'));
+    await b.sync.poll();
+    b.drained.length = 0;
+    await deleteRoute(t.store.db, 'gone', '/a');
+    await deleteRoute(t.store.db, 'gone', '/b');
+    assert.is(await deleteApp(t.store.db, 'gone'), 'deleted');
+    await b.sync.poll();
+    assert.ok(b.drained.includes('gone'), `the whole app drained (its /b containers too): ${JSON.stringify(b.drained)}`);
+    assert.is(b.cache.lookup('gone', '/b').ok, false);
   } finally {
     t.dispose();
   }
