@@ -33,7 +33,7 @@ const baseUrl = z.string().transform((v, ctx) => {
   return u.origin + u.pathname.replace(/\/+$/, '');
 });
 
-/** name -> [schema, default, description]; the README's configuration table mirrors this list. */
+/** name -> [schema, default, description]; docs/configuration.md's table is generated from this list. */
 export const settings = {
   PORT: [int(0, 65535), '8080', 'HTTP port of the gateway and admin API'],
   HOST: [z.string().min(1), '0.0.0.0', 'address to listen on'],

@@ -1,6 +1,6 @@
 // /v1/apps: list, create, get, update (PUT and PATCH merge config), delete (refused while the app has
 // routes, as IronFunctions 0.1.18; or cascading, as fn: PODFN_APP_DELETE, ?cascade=true). Shapes and
-// messages of IronFunctions 0.1.18; statuses as the README lists (200 on create, 400 validation, 409 dup).
+// messages of IronFunctions 0.1.18; statuses as docs/api.md lists (200 on create, 400 validation, 409 dup).
 import { Hono, type Context } from 'hono';
 import type { HttpDeps } from '../deps.ts';
 import { readJson } from '../body.ts';
