@@ -15,6 +15,8 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   init --runtime node|sh [--format default|http|json] [--type sync|async] [--path /p] [--dir d] [--force] <name>
   build [--dir d] [--image ref] [--build-arg K=V...] [--no-cache] [-q]
   deploy --app <app> [build options] [--skip-build]
+  base ls          the base images functions build FROM (localhost/podfn/node, python, busybox)
+  base build [node|python|sh|all] [--source local|registry|auto] [-q]   (re)build them
   server start [--port n] [--host h] [--db url]
   version | help
 
@@ -23,7 +25,9 @@ func.yaml fields: name (image name), version (tag, default 0.0.1), runtime (node
 idle_timeout, max_concurrency (integers), config and headers (maps: indented KEY: value lines).
 
 environment: PODFN_API_URL (default http://127.0.0.1:8080), PODFN_ADMIN_TOKEN (sent as a Bearer token; the first of a comma list),
-PODFN_CONTAINER_HOST (Podman API socket for build; default as the gateway's).
+PODFN_CONTAINER_HOST (Podman API socket for build; default as the gateway's), PODFN_BASE_SOURCE (local|registry|auto:
+where a missing base image comes from; auto, the default, uses the official images when registry-1.docker.io
+answers within 2 s, else builds it from this host's node, python3 or busybox).
 
 exit codes: 0 ok, 1 failed (e.g. a call answered an error status), 2 usage, 3 not found, 4 rejected
 by the gateway (bad value, already exists), 5 gateway or Podman unreachable or 5xx, 6 bad or missing

@@ -13,6 +13,7 @@ import { init } from './commands/init.ts';
 import { build } from './commands/build.ts';
 import { deploy } from './commands/deploy.ts';
 import { server } from './commands/server.ts';
+import { base } from './commands/base.ts';
 import { VERSION } from '../version.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void | number>> = {
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void | number>> = {
   init,
   build,
   deploy,
+  base,
   server,
 };
 

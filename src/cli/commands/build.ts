@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bool, keyValues, list, parse, positionals, str, type Values } from '../args.ts';
 import { imageRef, loadFunc, type FuncFile } from '../func-file.ts';
 import { emit, line, type Out } from '../output.ts';
+import { baseForBuild } from '../base-images.ts';
 import { buildImage } from '../podman-build.ts';
 import type { TarEntry } from '../tar.ts';
 
@@ -39,17 +40,22 @@ export async function buildFrom(v: Values): Promise<Built> {
   const { func } = loadFunc(dir);
   const image = str(v, 'image') ?? imageRef(func);
   const quiet = bool(v, 'quiet');
-  process.stderr.write(`building ${image} from ${dir}\n`);
+  const buildArgs = keyValues(list(v, 'build-arg'), 'build-arg');
+  const progress = (l: string) => {
+    if (!quiet) process.stderr.write(`  ${l}\n`);
+  };
+  // The base image (build arg BASE): podfn's for the runtime, made first when missing or stale.
+  const base = await baseForBuild({ dir, runtime: func.runtime, buildArgs, onProgress: progress, say: (l) => process.stderr.write(`${l}\n`) });
+  if (base) buildArgs.BASE = base;
+  process.stderr.write(`building ${image} from ${dir}${base ? ` (FROM ${base})` : ''}\n`);
   const id = await buildImage({
     dir,
     image,
-    buildArgs: keyValues(list(v, 'build-arg'), 'build-arg'),
+    buildArgs,
     labels: { 'io.podfn.func': func.name, 'io.podfn.func.version': func.version },
     noCache: bool(v, 'no-cache'),
     extraFiles: func.runtime === 'node' ? fdkFiles() : [],
-    onProgress: (l) => {
-      if (!quiet) process.stderr.write(`  ${l}\n`);
-    },
+    onProgress: progress,
   });
   return { func, image, id, dir };
 }
