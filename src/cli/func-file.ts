@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CliError, EXIT } from './errors.ts';
 import { parseYamlSubset, YamlError, yamlString, type Entry, type Scalar } from './yaml-subset.ts';
 
-export const RUNTIMES = ['node', 'sh'] as const;
+export const RUNTIMES = ['node', 'python', 'sh'] as const;
 export const FORMATS = ['default', 'http', 'json'] as const;
 export const TYPES = ['sync', 'async'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -128,7 +128,10 @@ export function validateFunc(entries: Map<string, Entry>, file = 'func.yaml'): F
   const fmt = get('format');
   if (fmt) f.format = oneOf(file, 'format', scalarOf(file, 'format', fmt), FORMATS);
   if (f.runtime === 'sh' && f.format !== 'default') {
-    throw new FuncFileError(file, `line ${fmt?.line}: the sh runtime supports only format: default (hot formats need a socket server; use runtime: node)`);
+    throw new FuncFileError(
+      file,
+      `line ${fmt?.line}: the sh runtime supports only format: default (hot formats need a socket server; use runtime: node or python)`,
+    );
   }
   for (const [key, [min, max]] of Object.entries(INTS) as [keyof typeof INTS, readonly [number, number]][]) {
     const e = get(key);

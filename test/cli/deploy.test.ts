@@ -1,7 +1,8 @@
 // init -> build -> deploy -> call with the podfn CLI against a real gateway and Podman: the node
-// runtime in each format (default, http, json: one FDK handler), the sh runtime, the examples, an
-// async deploy; bad func.yaml and a failing build give their exit codes. Images are built from the local
-// bases (no registry) under localhost/podfn-test-cli/ with a random tag and removed at the end.
+// runtime in each format (default, http, json: one FDK handler), the sh runtime (greeting a JSON body's
+// name too; python: fdk-python.test.ts), the examples, an async deploy; bad func.yaml and a failing
+// build give their exit codes. Images are built from the local bases (no registry) under
+// localhost/podfn-test-cli/ with a random tag and removed at the end.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -53,7 +54,7 @@ async function initDeploy(runtime: string, format: string, extra: string[] = [],
   r = await cli(['deploy', '--app', APP, '--image', ref(name), '--json'], { cwd: info.dir });
   built.add(ref(name));
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, /STEP 1\/\d+: FROM localhost\/podfn-test\//); // live progress on stderr
+  assert.match(r.stderr, /STEP 1\/\d+: FROM localhost\/podfn(-test)?\//); // live progress on stderr
   const d = jsonOf<{ app: string; image: string; route: { path: string; image: string; format: string } }>(r);
   assert.is(d.app, APP);
   assert.is(d.route.image, ref(name));
@@ -85,6 +86,8 @@ test('sh default: stdin to stdout, log on stderr; build --json alone', async () 
   let r = await cli(['call', APP, '/shell'], { input: 'Shelly' });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, 'Hello Shelly\n');
+  r = await cli(['call', APP, '/shell', '--content-type', 'application/json'], { input: '{ "id": 7, "name" : "Ada" }' });
+  assert.is(r.stdout, 'Hello Ada\n'); // the "name" of a JSON body, without a JSON parser
   r = await cli(['build', '--image', ref('sh-default'), '-q', '--json'], { cwd: dir });
   assert.is(r.code, 0, r.stderr);
   const b = jsonOf<{ image: string; id: string; name: string; version: string }>(r);

@@ -98,12 +98,12 @@ test('funcToYaml round-trips, quoting what plain YAML would misread', () => {
 
 test('missing and unknown fields name the fix', () => {
   rejects('runtime: node\n', /missing required field "name"/);
-  rejects('name: a\n', /missing required field "runtime" \(one of node, sh\)/);
+  rejects('name: a\n', /missing required field "runtime" \(one of node, python, sh\)/);
   rejects('name: a\nruntime: node\nimage: x\n', /line 3: unknown field "image" \(known fields: name, version/);
 });
 
 test('bad values give the line and the allowed values', () => {
-  rejects('name: a\nruntime: go\n', /line 2: runtime must be one of node, sh \(got "go"\)/);
+  rejects('name: a\nruntime: go\n', /line 2: runtime must be one of node, python, sh \(got "go"\)/);
   rejects('name: a\nruntime: node\nformat: hot\n', /line 3: format must be one of default, http, json/);
   rejects('name: a\nruntime: node\ntype: later\n', /line 3: type must be one of sync, async/);
   rejects('name: a\nruntime: node\nmemory: lots\n', /line 3: memory must be an unquoted integer 1\.\.\d+, got "lots"/);
@@ -114,6 +114,7 @@ test('bad values give the line and the allowed values', () => {
   rejects('name: a\nruntime: node\npath: hello\n', /line 3: path must be an absolute route path/);
   rejects('name: a\nruntime: node\npath: /a/../b\n', /line 3: path must be/);
   rejects('name: a\nruntime: sh\nformat: http\n', /line 3: the sh runtime supports only format: default/);
+  for (const format of ['default', 'http', 'json']) assert.is(parseFunc(`name: a\nruntime: python\nformat: ${format}\n`).format, format);
   rejects('name: a\nruntime: node\nconfig: x\n', /line 3: "config" must be a map/);
   rejects('name: a\nruntime: node\nname: b\n', /line 3: duplicate key "name"/);
 });

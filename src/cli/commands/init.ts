@@ -1,5 +1,6 @@
-// `podfn init --runtime node|sh [--format f] <name>`: a new function folder with func.yaml, a handler
-// and a Containerfile (base image as a build argument), plus, for node, the FDK under node_modules.
+// `podfn init --runtime node|python|sh [--format f] <name>`: a new function folder with func.yaml, a
+// handler and a Containerfile (base image as a build argument), plus the FDK: for node under
+// node_modules/@podfn/fdk, for python as podfn_fdk.py beside func.py.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { emit, line, type Out } from '../output.ts';
 import { template } from '../templates.ts';
 
 const FDK_DIR = fileURLToPath(new URL('../../../fdk/node/', import.meta.url));
+const PYTHON_FDK = fileURLToPath(new URL('../../../fdk/python/podfn_fdk.py', import.meta.url));
 
 /** Synchronous work (files only); returns a promise to fit the command table, which awaits it in a try. */
 export function init(argv: string[]): Promise<void> {
@@ -24,8 +26,8 @@ export function init(argv: string[]): Promise<void> {
   const out: Out = { json: bool(p.values, 'json') };
   const [name] = positionals(p, 'init', ['name']);
   const runtime = str(p.values, 'runtime');
-  if (!runtime) throw usage(`init needs --runtime (${RUNTIMES.join(' or ')})`);
-  if (!(RUNTIMES as readonly string[]).includes(runtime)) throw usage(`unknown runtime ${JSON.stringify(runtime)}: use ${RUNTIMES.join(' or ')}`);
+  if (!runtime) throw usage(`init needs --runtime (${RUNTIMES.join(', ')})`);
+  if (!(RUNTIMES as readonly string[]).includes(runtime)) throw usage(`unknown runtime ${JSON.stringify(runtime)}: use ${RUNTIMES.join(', ')}`);
   const format = str(p.values, 'format') ?? 'default';
   if (!(FORMATS as readonly string[]).includes(format)) throw usage(`unknown format ${JSON.stringify(format)}: use ${FORMATS.join(', ')}`);
   const dir = path.resolve(str(p.values, 'dir') ?? name!.split('/').pop()!);
@@ -51,6 +53,10 @@ export function init(argv: string[]): Promise<void> {
     fs.mkdirSync(dest, { recursive: true });
     for (const f of fs.readdirSync(FDK_DIR)) fs.copyFileSync(path.join(FDK_DIR, f), path.join(dest, f));
     written.push('node_modules/@podfn/fdk/');
+  }
+  if (runtime === 'python') {
+    fs.copyFileSync(PYTHON_FDK, path.join(dir, 'podfn_fdk.py'));
+    written.push('podfn_fdk.py');
   }
   emit(out, { dir, func, files: written }, () => {
     line(`created ${func.runtime} function ${func.name} (format ${func.format}) in ${dir}: ${written.join(', ')}`);
