@@ -92,7 +92,7 @@ interface Out {
 
 // ---------- the FDK with the host's python3 ----------
 function cold(input: Buffer | string, env: Record<string, string>): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  const child = spawn('python3', [script], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', ...env } });
+  const child = spawn('python3', [script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', HOME: process.env.HOME ?? '/', ...env } });
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -150,7 +150,7 @@ async function hot(format: string): Promise<{ sock: string; agent: http.Agent; s
   const iofs = fs.mkdtempSync(path.join(dir, `iofs-${format}-`));
   const sock = path.join(iofs, 'lsnr.sock');
   const child = spawn('python3', [script], {
-    env: { PATH: process.env.PATH ?? '', FN_LISTENER: `unix:${sock}`, FN_FORMAT: format, GREETING: 'hot' },
+    env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', FN_LISTENER: `unix:${sock}`, FN_FORMAT: format, GREETING: 'hot' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
