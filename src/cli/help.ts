@@ -12,7 +12,7 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   call <app> <route> [--async] [-X METHOD] [-H Name=value...] [--content-type t] [-d body]  (default body: stdin)
   calls list <app> [--route /p] [--status s] [-n per_page] [--cursor c]
   calls inspect|logs <app> <call-id>
-  init --runtime node|sh [--format default|http|json] [--type sync|async] [--path /p] [--dir d] [--force] <name>
+  init --runtime node|python|sh [--format default|http|json] [--type sync|async] [--path /p] [--dir d] [--force] <name>
   build [--dir d] [--image ref] [--build-arg K=V...] [--no-cache] [-q]
   deploy --app <app> [build options] [--skip-build]
   base ls          the base images functions build FROM (localhost/podfn/node, python, busybox)
@@ -20,7 +20,7 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   server start [--port n] [--host h] [--db url]
   version | help
 
-func.yaml fields: name (image name), version (tag, default 0.0.1), runtime (node|sh), entrypoint, path
+func.yaml fields: name (image name), version (tag, default 0.0.1), runtime (node|python|sh), entrypoint, path
 (default /<last part of name>), type (sync|async), format (default|http|json), memory, timeout,
 idle_timeout, max_concurrency (integers), config and headers (maps: indented KEY: value lines).
 
