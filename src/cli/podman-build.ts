@@ -19,7 +19,7 @@ export interface BuildOptions {
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   noCache?: boolean;
-  /** files added to the context when the folder lacks them (the node FDK) */
+  /** files added to the context when the folder lacks them (the node or python FDK) */
   extraFiles?: TarEntry[];
   /** one line of progress (already without trailing newline) */
   onProgress: (line: string) => void;

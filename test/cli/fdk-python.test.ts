@@ -425,7 +425,7 @@ test('the FDK in containers: dict/str/bytes input, Response status and headers, 
 
 test('the python example builds and answers', async () => {
   const edir = path.join(ROOT, 'examples', 'python-hello');
-  assert.equal(fs.readFileSync(path.join(edir, 'podfn_fdk.py')), fs.readFileSync(FDK)); // the example's copy is current
+  assert.not.ok(fs.existsSync(path.join(edir, 'podfn_fdk.py')), 'the example has no copy: podfn build adds fdk/python/podfn_fdk.py');
   let r = await cli(['deploy', '--app', APP, '--dir', edir, '--image', ref('python-hello'), '--build-arg', `BASE=${base}`, '-q', '--json']);
   built.add(ref('python-hello'));
   assert.is(r.code, 0, r.stderr);

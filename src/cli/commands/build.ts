@@ -19,6 +19,7 @@ export const BUILD_OPTIONS = {
 } as const;
 
 const FDK_DIR = fileURLToPath(new URL('../../../fdk/node/', import.meta.url));
+const PYTHON_FDK = fileURLToPath(new URL('../../../fdk/python/podfn_fdk.py', import.meta.url));
 
 /** The repo's node FDK as context files at node_modules/@podfn/fdk/ (a folder's own copy wins). */
 function fdkFiles(): TarEntry[] {
@@ -26,6 +27,13 @@ function fdkFiles(): TarEntry[] {
     .readdirSync(FDK_DIR)
     .filter((f) => f !== 'README.md')
     .map((f) => ({ name: `node_modules/@podfn/fdk/${f}`, data: fs.readFileSync(path.join(FDK_DIR, f)) }));
+}
+
+/** The FDK a runtime's Containerfile copies from the context, when the folder has no copy of its own. */
+function runtimeFiles(runtime: string): TarEntry[] {
+  if (runtime === 'node') return fdkFiles();
+  if (runtime === 'python') return [{ name: 'podfn_fdk.py', data: fs.readFileSync(PYTHON_FDK) }];
+  return [];
 }
 
 export interface Built {
@@ -54,7 +62,7 @@ export async function buildFrom(v: Values): Promise<Built> {
     buildArgs,
     labels: { 'io.podfn.func': func.name, 'io.podfn.func.version': func.version },
     noCache: bool(v, 'no-cache'),
-    extraFiles: func.runtime === 'node' ? fdkFiles() : [],
+    extraFiles: runtimeFiles(func.runtime),
     onProgress: progress,
   });
   return { func, image, id, dir };
