@@ -19,6 +19,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { CliError, EXIT, usage } from './errors.ts';
 import { buildFromText, importImage, inspectImage, listImages, removeImage, type ImageInfo } from './podman-build.ts';
+import { tarHeaders, tarPad } from './tar.ts';
 
 export const BASE_REPO = 'localhost/podfn';
 export const BASE_KINDS = ['node', 'python', 'sh'] as const;
@@ -377,47 +378,7 @@ function contentHash(r: Recipe): string {
   return h.digest('hex');
 }
 
-// A streaming tar (ustar, a pax header for long names): root-owned, mtime 0, folders made as needed.
-
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function tarHeader(name: string, size: number, mode: number, type: '0' | '2' | '5' | 'x', link = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name.slice(0, 100), 0, 100);
-  h.write(octal(mode & 0o7777, 8), 100);
-  h.write(octal(0, 8), 108);
-  h.write(octal(0, 8), 116);
-  h.write(octal(size, 12), 124);
-  h.write(octal(0, 12), 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(link.slice(0, 100), 157, 100);
-  h.write('ustar\u000000', 257);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(sum, 7) + ' ', 148);
-  return h;
-}
-
-const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
-
-/** Header(s) for one entry: a pax record carries a name or link target too long for ustar. */
-function headers(name: string, size: number, mode: number, type: '0' | '2' | '5', link = ''): Buffer[] {
-  const records: string[] = [];
-  const rec = (k: string, v: string) => {
-    const body = ` ${k}=${v}\n`;
-    let len = Buffer.byteLength(body) + 1;
-    while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-    records.push(`${len}${body}`);
-  };
-  if (Buffer.byteLength(name) > 99) rec('path', name);
-  if (Buffer.byteLength(link) > 99) rec('linkpath', link);
-  if (records.length === 0) return [tarHeader(name, size, mode, type, link)];
-  const data = Buffer.from(records.join(''));
-  return [tarHeader('././@PaxHeader', data.length, 0o644, 'x'), data, pad(data.length), tarHeader(name.slice(0, 99), size, mode, type, link.slice(0, 99))];
-}
+// A streaming tar (tar.ts headers: ustar, pax for long names): root-owned, mtime 0, folders made as needed.
 
 async function* tarStream(entries: Entry[], onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   const dirs = new Set<string>();
@@ -428,7 +389,7 @@ async function* tarStream(entries: Entry[], onBytes: (n: number) => void): Async
       const d = segs.slice(0, i).join('/');
       if (dirs.has(d)) continue;
       dirs.add(d);
-      yield* headers(`${d}/`, 0, i === upto && self !== undefined ? self : 0o755, '5');
+      yield* tarHeaders(`${d}/`, 0, i === upto && self !== undefined ? self : 0o755, '5');
     }
   }
   for (const e of entries) {
@@ -436,15 +397,15 @@ async function* tarStream(entries: Entry[], onBytes: (n: number) => void): Async
       yield* parents(e.dest, e.mode);
     } else if (e.type === 'link') {
       yield* parents(e.dest);
-      yield* headers(e.dest, 0, 0o777, '2', e.target);
+      yield* tarHeaders(e.dest, 0, 0o777, '2', e.target);
     } else if (e.type === 'data') {
       yield* parents(e.dest);
-      yield* headers(e.dest, e.data.length, e.mode, '0');
+      yield* tarHeaders(e.dest, e.data.length, e.mode, '0');
       yield e.data;
-      yield pad(e.data.length);
+      yield tarPad(e.data.length);
     } else {
       yield* parents(e.dest);
-      yield* headers(e.dest, e.size, e.mode, '0');
+      yield* tarHeaders(e.dest, e.size, e.mode, '0');
       let sent = 0;
       const chunks = e.size === 0 ? [] : fs.createReadStream(e.src, { end: e.size - 1, highWaterMark: 1 << 20 });
       for await (const chunk of chunks) {
@@ -454,7 +415,7 @@ async function* tarStream(entries: Entry[], onBytes: (n: number) => void): Async
         yield b;
       }
       if (sent !== e.size) throw new Error(`${e.src} changed size while being read`);
-      yield pad(e.size);
+      yield tarPad(e.size);
     }
   }
   yield Buffer.alloc(1024);

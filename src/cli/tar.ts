@@ -1,6 +1,7 @@
 // A minimal ustar writer for build contexts: regular files, folders and symlinks of a directory tree
 // (root-owned, modes kept, mtimes zeroed so equal trees give equal tars). Enough for Podman's build API
-// without a tar dependency. Names over 100 bytes use the ustar prefix field; longer paths are refused.
+// without a tar dependency. Names or link targets over 99 bytes get a pax record. base-images.ts
+// streams its rootfs tarballs with the same headers.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -8,17 +9,9 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header(name: string, size: number, mode: number, type: '0' | '2' | '5', link = ''): Buffer {
+function ustarHeader(name: string, size: number, mode: number, type: '0' | '2' | '5' | 'x', link = ''): Buffer {
   const h = Buffer.alloc(512);
-  let prefix = '';
-  let base = name;
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`path too long for the build context: ${name}`);
-    prefix = name.slice(0, cut);
-    base = name.slice(cut + 1);
-  }
-  h.write(base, 0, 100);
+  h.write(name, 0, 100);
   h.write(octal(mode & 0o7777, 8), 100);
   h.write(octal(0, 8), 108);
   h.write(octal(0, 8), 116);
@@ -28,11 +21,34 @@ function header(name: string, size: number, mode: number, type: '0' | '2' | '5',
   h.write(type, 156);
   h.write(link, 157, 100);
   h.write('ustar\u000000', 257);
-  h.write(prefix, 345, 155);
   let sum = 0;
   for (const b of h) sum += b;
   h.write(octal(sum, 7) + ' ', 148);
   return h;
+}
+
+/** Zero padding after `n` bytes of entry data, to the next 512-byte block. */
+export const tarPad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512);
+
+/** Header block(s) of one entry: a pax record carries a name or link target too long for ustar. */
+export function tarHeaders(name: string, size: number, mode: number, type: '0' | '2' | '5', link = ''): Buffer[] {
+  const records: string[] = [];
+  const rec = (k: string, v: string) => {
+    const body = ` ${k}=${v}\n`;
+    let len = Buffer.byteLength(body) + 1;
+    while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+    records.push(`${len}${body}`);
+  };
+  if (Buffer.byteLength(name) > 99) rec('path', name);
+  if (Buffer.byteLength(link) > 99) rec('linkpath', link);
+  if (records.length === 0) return [ustarHeader(name, size, mode, type, link)];
+  const data = Buffer.from(records.join(''));
+  return [
+    ustarHeader('././@PaxHeader', data.length, 0o644, 'x'),
+    data,
+    tarPad(data.length),
+    ustarHeader(name.slice(0, 99), size, mode, type, link.slice(0, 99)),
+  ];
 }
 
 /** The tar of `dir` (relative names), skipping entries `skip` returns true for. */
@@ -45,15 +61,13 @@ export function tarDirectory(dir: string, skip: (rel: string) => boolean = () =>
       if (skip(r)) continue;
       const st = fs.lstatSync(path.join(dir, r));
       if (st.isDirectory()) {
-        parts.push(header(`${r}/`, 0, st.mode, '5'));
+        parts.push(...tarHeaders(`${r}/`, 0, st.mode, '5'));
         walk(r);
       } else if (st.isSymbolicLink()) {
-        parts.push(header(r, 0, 0o777, '2', fs.readlinkSync(path.join(dir, r))));
+        parts.push(...tarHeaders(r, 0, 0o777, '2', fs.readlinkSync(path.join(dir, r))));
       } else if (st.isFile()) {
         const data = fs.readFileSync(path.join(dir, r));
-        parts.push(header(r, data.length, st.mode, '0'), data);
-        const pad = (512 - (data.length % 512)) % 512;
-        if (pad) parts.push(Buffer.alloc(pad));
+        parts.push(...tarHeaders(r, data.length, st.mode, '0'), data, tarPad(data.length));
       }
     }
   };
@@ -78,11 +92,10 @@ export function appendFiles(tar: Buffer, entries: TarEntry[]): Buffer {
       const d = `${segs.slice(0, i).join('/')}/`;
       if (!dirs.has(d)) {
         dirs.add(d);
-        parts.push(header(d, 0, 0o755, '5'));
+        parts.push(...tarHeaders(d, 0, 0o755, '5'));
       }
     }
-    const pad = (512 - (e.data.length % 512)) % 512;
-    parts.push(header(e.name, e.data.length, e.mode ?? 0o644, '0'), e.data, Buffer.alloc(pad));
+    parts.push(...tarHeaders(e.name, e.data.length, e.mode ?? 0o644, '0'), e.data, tarPad(e.data.length));
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
