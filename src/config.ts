@@ -292,6 +292,7 @@ export function queueOptionsFrom(config: Config): Partial<QueueOptions> {
     leaseMs: config.PODFN_QUEUE_LEASE_MS,
     pollMs: config.PODFN_QUEUE_POLL_MS,
     taskLeaseMs: config.PODFN_TASK_LEASE_MS,
+    envUnderscoreHeaders: config.PODFN_ENV_UNDERSCORE_HEADERS,
     recordSync: config.PODFN_RECORD_SYNC_CALLS,
     recordFlushMs: config.PODFN_RECORD_FLUSH_MS,
     recordBufferMax: config.PODFN_RECORD_BUFFER_MAX,

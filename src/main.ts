@@ -140,6 +140,7 @@ async function main() {
     headersTimeoutMs: config.PODFN_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: config.PODFN_BODY_TIMEOUT_MS,
     maxConnectionsPerClient: config.PODFN_MAX_CONNECTIONS_PER_CLIENT,
+    onConnectionRefused: (cause) => metrics.connectionRefused(cause),
   });
   server.listen(config.PORT, config.HOST, () => {
     log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');

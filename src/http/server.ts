@@ -24,6 +24,8 @@ export interface ServerLimits {
   bodyTimeoutMs?: number;
   /** connections one client address may hold open at once; more are closed unanswered (0 = no cap) */
   maxConnectionsPerClient?: number;
+  /** told of each connection closed by that cap (podfn_connections_refused_total) */
+  onConnectionRefused?: (cause: 'per_client') => void;
 }
 
 function rawAnswer(status: number, reason: string, message: string): string {
@@ -52,7 +54,7 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
  * and reading the request first would spend on the greedy client what the cap exists to save. IPv6
  * clients are counted per full address.
  */
-function capConnectionsPerClient(server: http.Server, max: number): void {
+function capConnectionsPerClient(server: http.Server, max: number, onRefused?: (cause: 'per_client') => void): void {
   const open = new Map<string, number>();
   const release = (address: string) => {
     const n = (open.get(address) ?? 1) - 1;
@@ -64,7 +66,10 @@ function capConnectionsPerClient(server: http.Server, max: number): void {
     const address = socket.remoteAddress;
     if (address === undefined) return; // already gone
     const n = open.get(address) ?? 0;
-    if (n >= max) return void socket.destroy();
+    if (n >= max) {
+      onRefused?.('per_client');
+      return void socket.destroy();
+    }
     open.set(address, n + 1);
     socket.once('close', () => release(address));
   });
@@ -129,6 +134,6 @@ export function createHttpServer(app: Hono, gateway: http.RequestListener, limit
   // keep-alive clients (load balancers, SDKs) reuse connections longer than node's 5 s default
   server.keepAliveTimeout = 65_000;
   const maxPerClient = limits.maxConnectionsPerClient ?? 256;
-  if (maxPerClient > 0) capConnectionsPerClient(server, maxPerClient);
+  if (maxPerClient > 0) capConnectionsPerClient(server, maxPerClient, limits.onConnectionRefused);
   return server;
 }

@@ -58,6 +58,11 @@ export class PodfnMetrics {
   );
   private readonly errors = this.registry.register(new Counter('podfn_errors_total', 'failed requests and calls by kind', ['kind']));
   private readonly errorCells: Record<ErrorKind, Cell>;
+  private readonly refusedConnections = this.registry.register(
+    new Counter('podfn_connections_refused_total', 'connections closed unanswered on arrival, by cause (per_client: PODFN_MAX_CONNECTIONS_PER_CLIENT)', [
+      'cause',
+    ]),
+  );
   private readonly routes = new WeakMap<object, RouteSeries>();
   private readonly startSeries: HistogramSeries;
 
@@ -124,6 +129,11 @@ export class PodfnMetrics {
       rs.cold.value++;
       if (startMs >= 0) this.startSeries.observe(startMs / 1000);
     }
+  }
+
+  /** a connection closed unanswered on arrival (the per-client connection cap) */
+  connectionRefused(cause: string): void {
+    this.refusedConnections.series(cause).value++;
   }
 
   error(kind: ErrorKind): void {

@@ -88,8 +88,9 @@ export interface TaskJson {
   completed_at?: string;
 }
 
-/** A reserved task, as GET /tasks hands it out: the function env as the runner would set it (cold). */
-export function taskJson(row: CallRow, call: CallRequest, reservation: string): TaskJson {
+/** A reserved task, as GET /tasks hands it out: the function env as the runner would set it (cold),
+ * with the same rule for header names holding `_` (dropped unless PODFN_ENV_UNDERSCORE_HEADERS). */
+export function taskJson(row: CallRow, call: CallRequest, reservation: string, envUnderscoreHeaders = false): TaskJson {
   const payload = row.payload ?? Buffer.alloc(0);
   const text = payload.toString('utf8');
   const utf8 = Buffer.from(text, 'utf8').equals(payload);
@@ -105,7 +106,7 @@ export function taskJson(row: CallRow, call: CallRequest, reservation: string): 
     status: row.status,
     payload: utf8 ? text : payload.toString('base64'),
     payload_encoding: utf8 ? undefined : ('base64' as const),
-    env_vars: { ...baseEnv(call.fn), ...callEnv(call), TASK_ID: row.id },
+    env_vars: { ...baseEnv(call.fn), ...callEnv(call, { envUnderscoreHeaders }), TASK_ID: row.id },
     method: row.method,
     request_url: row.url,
     attempts: row.attempts,

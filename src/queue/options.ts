@@ -33,6 +33,8 @@ export interface QueueOptions {
   retentionIntervalMs: number;
   /** on stop(): how long running async calls may finish before they are aborted and re-queued */
   shutdownGraceMs: number;
+  /** /tasks env_vars: pass request headers with `_` in their names as HEADER_* (the runner's PODFN_ENV_UNDERSCORE_HEADERS) */
+  envUnderscoreHeaders: boolean;
 }
 
 export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): QueueOptions {
@@ -53,6 +55,7 @@ export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): Queu
     retentionMs: 7 * 24 * 3600 * 1000,
     retentionIntervalMs: 60_000,
     shutdownGraceMs: 10_000,
+    envUnderscoreHeaders: false,
     ...overrides,
   };
 }

@@ -30,7 +30,7 @@ export class TaskBroker {
   constructor(
     private readonly db: Db,
     private readonly routes: RouteLookup,
-    private readonly o: Pick<QueueOptions, 'taskLeaseMs' | 'logMaxBytes'>,
+    private readonly o: Pick<QueueOptions, 'taskLeaseMs' | 'logMaxBytes' | 'envUnderscoreHeaders'>,
   ) {}
 
   async reserve(n: number): Promise<TaskJson[]> {
@@ -42,7 +42,7 @@ export class TaskBroker {
     for (const row of rows) {
       const built = callFromRow(row, this.routes, now);
       if (built.ok) {
-        out.push(taskJson(row, built.call, reservation));
+        out.push(taskJson(row, built.call, reservation, this.o.envUnderscoreHeaders));
         continue;
       }
       // its route is gone: nothing could run it, so it ends here (as the workers do)

@@ -172,6 +172,28 @@ test('/tasks hands out a running task with payload and env; DELETE acknowledges 
   expectError(await c.req('DELETE', '/tasks', { task: {} }), 400, 'Missing task id');
 });
 
+test('/tasks env_vars follow the runner: `_` header names dropped unless PODFN_ENV_UNDERSCORE_HEADERS=true', async () => {
+  const headers = { 'content-type': 'text/plain', 'x-remote-user': 'alice', x_remote_user: 'mallory', x_only: 'u' };
+  const id = expectOk<{ call_id: string }>(await c.post('/r/qapi/async', 'x', { headers }), 202).call_id;
+  const t = expectOk<TaskJson>(await c.get('/tasks'), 202);
+  assert.is(t.id, id);
+  assert.is(t.env_vars.HEADER_X_REMOTE_USER, 'alice');
+  assert.is(t.env_vars.HEADER_X_ONLY, undefined);
+  expectOk(await c.req('DELETE', '/tasks', t), 202);
+
+  const open = await startServer({ env: { PODFN_ASYNC_WORKERS: '0', PODFN_ENV_UNDERSCORE_HEADERS: 'true' } });
+  try {
+    const o = client(open.url);
+    expectOk(await o.post('/v1/apps/qu/routes', { route: { path: '/async', image: image('echo'), type: 'async' } }));
+    expectOk(await o.post('/r/qu/async', 'x', { headers }), 202);
+    const u = expectOk<TaskJson>(await o.get('/tasks'), 202);
+    assert.is(u.env_vars.HEADER_X_ONLY, 'u');
+    assert.is(u.env_vars.HEADER_X_REMOTE_USER, 'alice'); // the - spelling still wins the collision
+  } finally {
+    await open.stop();
+  }
+});
+
 test('a consumer reports a failure: status, reason, error and log are recorded', async () => {
   const id = await accept('/async', 'will fail');
   const { tasks } = expectOk<{ tasks: TaskJson[] }>(await c.get('/v1/tasks?n=5'), 202);

@@ -315,9 +315,12 @@ test(`(d) connection ${CAP + 1} from one address is refused; others keep working
     assert.is(ex.text(), '', `connection ${CAP + 1} was answered`);
     extra.destroy();
   } // else refused outright: as good
-  // another address is not affected, nor are the held connections
+  // another address is not affected, nor are the held connections; the refusal is counted in /metrics
   const other = await request(srv.url, 'GET', '/healthz', undefined, { agent: false });
   assert.is(other.status, 200);
+  const metrics = await request(srv.url, 'GET', '/metrics', undefined, { agent: false });
+  const refused = /^podfn_connections_refused_total\{[^}]*cause="per_client"[^}]*\} (\d+)$/m.exec(metrics.text);
+  assert.ok(refused && Number(refused[1]) >= 1, `podfn_connections_refused_total{cause="per_client"} >= 1 in:\n${metrics.text.slice(0, 2000)}`);
   assert.is((await exchange(held[0]!, healthz)).status, 200, 'a held connection still works');
   // once they close, the address may connect again
   for (const s of held) s.destroy();
