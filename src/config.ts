@@ -156,7 +156,11 @@ export const settings = {
   PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above)'],
   PODFN_MAX_LOG_BYTES: [int(0, 1024 * MiB), String(MiB), 'max log bytes kept per call (truncated above)'],
   PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', "memory (MiB) the runner may promise to containers (0 = the host's total)"],
-  PODFN_MEMORY_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call waits for memory before 503'],
+  PODFN_MEMORY_WAIT_MS: [
+    int(0, 3_600_000),
+    '10000',
+    'how long a call waits for memory before 503 (idle hot containers of other routes are evicted for it first)',
+  ],
   PODFN_ASYNC_WORKERS: [int(0, 1000), '4', 'async calls this gateway runs at once (0 = none; only /tasks consumers run them)'],
   PODFN_ASYNC_MAX_ATTEMPTS: [int(1, 100), '3', 'attempts per async call for platform failures and lost workers (then status error)'],
   PODFN_ASYNC_RETRY_BASE_MS: [int(0, 3_600_000), '1000', 'backoff before async retry n: base * 2^(n-1), +-20% jitter'],

@@ -78,6 +78,7 @@ async function main() {
     const s = runner.state();
     return {
       hot: s.hot.totals,
+      hotEvicted: s.hot.evicted,
       coldRunning: s.cold.running,
       memory: s.memory,
       inflight: inflight(),

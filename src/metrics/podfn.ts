@@ -32,6 +32,8 @@ export interface LiveState {
   memory?: { totalMb: number; usedMb: number; waiting: number };
   inflight?: number;
   queueDepth?: () => Promise<number>;
+  /** idle hot containers evicted for another route's memory (runner state; counted since start) */
+  hotEvicted?: number;
   /** hot listeners refused by cause (runner state; counted since start) */
   listenerRefused?: Record<string, number>;
 }
@@ -82,6 +84,9 @@ export class PodfnMetrics {
     const refused = this.registry.register(
       new Counter('podfn_listener_refused_total', 'hot containers retired because their listener was a symlink, not a socket, or not their own', ['cause']),
     );
+    const evicted = this.registry.register(
+      new Counter('podfn_hot_evictions_total', "idle hot containers closed before their idle_timeout so another route's call could have their memory"),
+    );
     this.registry.onCollect(async () => {
       const s = live();
       if (s.hot) {
@@ -90,6 +95,7 @@ export class PodfnMetrics {
         hot.set(['busy'], s.hot.busy);
         hotQueued.set([], s.hot.queued);
       }
+      if (s.hotEvicted !== undefined) evicted.series().value = s.hotEvicted;
       if (s.coldRunning !== undefined) cold.set([], s.coldRunning);
       if (s.inflight !== undefined) inflight.set([], s.inflight);
       for (const [cause, n] of Object.entries(s.listenerRefused ?? {})) refused.series(cause).value = n;

@@ -43,7 +43,10 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   if (fn.format !== 'http' && fn.format !== 'json') throw new Error(`format ${fn.format} is not hot`);
   const image = await podman.inspectImage(fn.image);
   if (!image) throw new PodmanApiError(`no such image ${fn.image}`, 404);
-  const release = await deps.memory.acquireContainer(fn.memory, options, { waitMs: Math.max(0, Math.min(options.memoryWaitMs, waitUntil - Date.now())) });
+  const release = await deps.memory.acquireContainer(fn.memory, options, {
+    waitMs: Math.max(0, Math.min(options.memoryWaitMs, waitUntil - Date.now())),
+    owner: poolId, // its own pool's idle containers are not evicted for it
+  });
 
   const suffix = randomBytes(8).toString('hex');
   const stdio = image.transport === 'stdio';

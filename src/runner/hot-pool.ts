@@ -3,13 +3,14 @@
 // config, timeout, idle_timeout — so a saturated route never stalls another and a route update
 // (new key) gets new containers. drain() retires the pools of a route or app; close() stops all.
 import { createHash } from 'node:crypto';
+import { reservedMemoryMb } from './container-spec.ts';
 import { faultResult, platformFaultResult } from './errors.ts';
 import { launchHotContainer } from './hot-launcher.ts';
-import type { MemoryAdmission } from './memory.ts';
+import type { Eviction, MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { Removals } from './removals.ts';
 import type { ContainerRuntime } from './runtime.ts';
-import { SlotPool, type PoolLimits, type PoolStats, type SlotFactory } from './slot-pool.ts';
+import { SlotPool, type PoolLimits, type PoolSlot, type PoolStats, type SlotFactory } from './slot-pool.ts';
 import { sweepSocketDirs } from './socket-sweep.ts';
 import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
 import type { LaunchDeps } from './hot-launcher.ts';
@@ -29,6 +30,8 @@ export interface HotPoolsDeps {
 export interface HotStats {
   pools: PoolStats[];
   totals: { pools: number; starting: number; idle: number; busy: number; queued: number };
+  /** idle containers closed so another route's (or a cold call's) memory could be admitted, since start */
+  evicted: number;
 }
 
 const keyCache = new WeakMap<FunctionSpec, string>();
@@ -57,6 +60,7 @@ export class HotPools {
   private readonly retired = new Set<SlotPool>();
   private readonly factory: SlotFactory;
   private closed = false;
+  private evicted = 0;
 
   constructor(private readonly deps: HotPoolsDeps) {
     const launch: LaunchDeps = { ...deps, removals: deps.removals ?? new Removals(deps.podman) };
@@ -70,7 +74,16 @@ export class HotPools {
       let pool = this.pools.get(key);
       if (pool) pool.update(call.fn, this.limits(call.fn));
       else {
-        pool = new SlotPool(key.slice(0, 16), call.fn, this.limits(call.fn), this.factory, (p) => this.forget(key, p));
+        pool = new SlotPool(
+          key.slice(0, 16),
+          call.fn,
+          this.limits(call.fn),
+          this.factory,
+          (p) => this.forget(key, p),
+          () => {
+            if (this.deps.memory.waiting > 0) this.deps.memory.reclaim();
+          },
+        );
         this.pools.set(key, pool);
       }
       return await pool.run(call);
@@ -102,7 +115,37 @@ export class HotPools {
       totals.busy += p.busy;
       totals.queued += p.queued;
     }
-    return { pools, totals };
+    return { pools, totals, evicted: this.evicted };
+  }
+
+  /**
+   * Memory admission's evictor (memory.ts): closes idle containers of pools other than `exceptPool`,
+   * least recently used first, until `needMb` is freed, but none unless at least `minMb` can be.
+   */
+  evictIdle(needMb: number, minMb: number, exceptPool: string | undefined): Eviction[] {
+    const found: Array<{ pool: SlotPool; slot: PoolSlot; since: number; mb: number }> = [];
+    let total = 0;
+    for (const pool of this.pools.values()) {
+      if (pool.id === exceptPool) continue;
+      const mb = reservedMemoryMb(pool.memoryMb, this.deps.options);
+      for (const { slot, since } of pool.idleSlots()) {
+        found.push({ pool, slot, since, mb });
+        total += mb;
+      }
+    }
+    if (total < minMb) return [];
+    found.sort((a, b) => a.since - b.since);
+    const out: Eviction[] = [];
+    let freed = 0;
+    for (const c of found) {
+      if (freed >= needMb) break;
+      const done = c.pool.evict(c.slot);
+      if (!done) continue;
+      freed += c.mb;
+      this.evicted++;
+      out.push({ mb: c.mb, done });
+    }
+    return out;
   }
 
   /** Start-up housekeeping after the stray-container sweep: drop socket dirs of gone containers. */

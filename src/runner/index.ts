@@ -84,6 +84,8 @@ export class Runner {
         this.log.warn({ cause, ...detail }, 'function listener refused: the container is retired (a function that tries to redirect the gateway)');
       },
     });
+    // memory follows demand: a call short of memory closes idle hot containers of other routes first
+    memory.setEvictor((need, min, except) => this.hot.evictIdle(need, min, except));
     runtime.onUnavailable((err) => this.markDown(err));
   }
 

@@ -1,6 +1,12 @@
 // Memory admission: the node promises memory to running containers up to a total and makes calls
 // wait (FIFO) for room, failing after the wait with the seed's message. Without it a burst of calls
 // would overcommit the host and let the kernel OOM-kill arbitrary functions.
+//
+// Memory follows demand: idle hot containers keep their reservation until their idle_timeout (up to
+// an hour), so a call that finds no room first asks the evictor (the hot pools, wired by the Runner)
+// to close least recently used idle containers of other routes, and waits for their memory instead
+// of for the timeout. Like fn's agent's evictor, it evicts only when that frees enough for the head of
+// the queue, never more than the waiters need, and asks again whenever a container turns idle.
 import { reservedMemoryMb, type MountOptions } from './container-spec.ts';
 import { NoMemoryError } from './errors.ts';
 
@@ -10,10 +16,25 @@ export interface AcquireOptions {
   /** ms to wait for room; 0 = fail at once when there is none */
   waitMs?: number;
   signal?: AbortSignal;
+  /** who asks (a hot pool's id): its own idle containers are not evicted for it */
+  owner?: string;
 }
+
+/** one idle container being closed for memory: its reservation, and when it is gone */
+export interface Eviction {
+  mb: number;
+  done: Promise<void>;
+}
+
+/**
+ * Closes idle containers, least recently used first, until `needMb` is freed or none is left, but only
+ * when at least `minMb` can be freed (else none). `exceptOwner`'s containers are left alone.
+ */
+export type Evictor = (needMb: number, minMb: number, exceptOwner: string | undefined) => Eviction[];
 
 interface Waiter {
   mb: number;
+  owner: string | undefined;
   grant: (release: Release) => void;
   fail: (err: Error) => void;
 }
@@ -21,6 +42,9 @@ interface Waiter {
 export class MemoryAdmission {
   private usedMb = 0;
   private readonly waiters: Waiter[] = [];
+  private evictor: Evictor | undefined;
+  /** reservations of evicted containers not yet handed back */
+  private freeingMb = 0;
 
   constructor(
     readonly totalMb: number,
@@ -33,6 +57,41 @@ export class MemoryAdmission {
 
   get waiting(): number {
     return this.waiters.length;
+  }
+
+  /** The hot pools' idle containers, closed for memory before anyone waits (Runner wires it). */
+  setEvictor(evictor: Evictor | undefined): void {
+    this.evictor = evictor;
+  }
+
+  /**
+   * When calls wait for memory: evicts idle containers for them (no-op otherwise, or while evictions
+   * already under way cover them). Called on every wait and whenever a hot container turns idle.
+   */
+  reclaim(): void {
+    if (this.waiters.length === 0 || !this.evictor) return;
+    const available = this.totalMb - this.usedMb + this.freeingMb;
+    // the first waiter that what is free (or being freed) does not cover decides whether to evict
+    let demand = 0;
+    let first: Waiter | undefined;
+    let min = 0;
+    for (const w of this.waiters) {
+      demand += w.mb;
+      if (!first && demand > available) {
+        first = w;
+        min = demand - available;
+      }
+    }
+    if (!first) return;
+    for (const e of this.evictor(demand - available, min, first.owner)) {
+      this.freeingMb += e.mb;
+      void e.done
+        .catch(() => undefined)
+        .then(() => {
+          this.freeingMb -= e.mb;
+          this.reclaim(); // a removal that freed less than hoped, or new waiters meanwhile
+        });
+    }
   }
 
   /**
@@ -66,6 +125,7 @@ export class MemoryAdmission {
       };
       const waiter: Waiter = {
         mb: need,
+        owner: opts.owner,
         grant: (release) => {
           cleanup();
           resolve(release);
@@ -80,6 +140,7 @@ export class MemoryAdmission {
       const timer = setTimeout(() => waiter.fail(new NoMemoryError()), waitMs);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
+      this.reclaim();
     });
   }
 

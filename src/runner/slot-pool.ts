@@ -44,6 +44,8 @@ type Grant = { slot: PoolSlot; fresh: boolean } | { result: CallResult };
 interface IdleEntry {
   slot: PoolSlot;
   timer: NodeJS.Timeout | undefined;
+  /** when it was parked (last used), epoch ms: memory eviction takes the oldest first */
+  since: number;
 }
 
 export class SlotPool {
@@ -62,12 +64,36 @@ export class SlotPool {
     private readonly factory: SlotFactory,
     /** told when the pool holds nothing (no containers, no waiters) */
     private readonly onEmpty: (pool: SlotPool) => void,
+    /** told when a container is parked idle (memory admission may evict it for a waiting call) */
+    private readonly onIdle?: () => void,
   ) {}
 
   /** Later calls may carry a new max_concurrency (not part of the key). */
   update(fn: FunctionSpec, limits: PoolLimits): void {
     this.fn = fn;
     this.limits = limits;
+  }
+
+  /** MiB each of its containers reserves (route memory; part of the pool's key, so fixed) */
+  get memoryMb(): number {
+    return this.fn.memory;
+  }
+
+  /** Idle containers with when each was last used, oldest first (for memory eviction). */
+  idleSlots(): ReadonlyArray<{ slot: PoolSlot; since: number }> {
+    return this.idle;
+  }
+
+  /** Closes an idle container so another route can have its memory; undefined when it is not idle (any more). */
+  evict(slot: PoolSlot): Promise<void> | undefined {
+    const i = this.idle.findIndex((e) => e.slot === slot);
+    if (i < 0) return undefined;
+    const [entry] = this.idle.splice(i, 1);
+    clearTimeout(entry!.timer);
+    const closed = slot.close('evicted');
+    this.track(closed);
+    this.checkEmpty();
+    return closed;
   }
 
   get size(): number {
@@ -215,7 +241,7 @@ export class SlotPool {
       this.checkEmpty();
       return;
     }
-    const entry: IdleEntry = { slot, timer: undefined };
+    const entry: IdleEntry = { slot, timer: undefined, since: Date.now() };
     entry.timer = setTimeout(() => {
       const i = this.idle.indexOf(entry);
       if (i >= 0) this.idle.splice(i, 1);
@@ -224,6 +250,7 @@ export class SlotPool {
     }, timerMs(idleMs));
     entry.timer.unref();
     this.idle.push(entry);
+    this.onIdle?.();
   }
 
   /** Starts containers for waiters not covered by one already starting, within the cap. */

@@ -90,4 +90,39 @@ test('abort signal cancels a wait', async () => {
   hold();
 });
 
+test('the evictor is asked for what the waiters lack, once, and only the first uncovered waiter counts as the minimum', async () => {
+  const m = new MemoryAdmission(100);
+  const asks: Array<[number, number, string | undefined]> = [];
+  const held = [await m.acquire(60), await m.acquire(30)];
+  m.setEvictor((need, min, owner) => {
+    asks.push([need, min, owner]);
+    // frees the 60 MiB holder once "removed"
+    return [{ mb: 60, done: Promise.resolve().then(() => held[0]!()) }];
+  });
+  const a = m.acquire(40, { waitMs: 5000, owner: 'pool-a' });
+  const b = m.acquire(20, { waitMs: 5000, owner: 'pool-b' }); // covered by the eviction under way: no second ask
+  assert.equal(asks, [[30, 30, 'pool-a']]);
+  (await a)();
+  (await b)();
+  held[1]!();
+  assert.is(m.used, 0);
+});
+
+test('the evictor finding too little evicts nothing: the call waits as before', async () => {
+  const m = new MemoryAdmission(100);
+  const hold = await m.acquire(90);
+  let asked = 0;
+  m.setEvictor((_need, min) => {
+    asked++;
+    assert.is(min, 40);
+    return [];
+  });
+  const err = await m.acquire(50, { waitMs: 30 }).catch((e: unknown) => e);
+  assert.instance(err, NoMemoryError);
+  assert.is(asked, 1);
+  m.reclaim(); // nobody waits: no ask
+  assert.is(asked, 1);
+  hold();
+});
+
 test.run();
