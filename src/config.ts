@@ -106,6 +106,17 @@ export const settings = {
     'public base URL of the gateway (https://fn.example.com, or with the base path a reverse proxy mounts it at): REQUEST_URL, Fn-Request-Url and request_url are built from it (empty = from the Host header the client sent, which the client controls)',
   ],
   PODFN_HEARTBEAT_MS: [int(100, 600_000), '5000', 'how often this node refreshes its row in GET /v1/nodes (dead after 3 missed beats)'],
+  PODFN_STATS_INTERVAL_MS: [
+    int(500, 60_000),
+    '5000',
+    'how often the time series of GET /v1/stats/timeseries (the console charts) is sampled; 30 minutes of samples are kept in memory',
+  ],
+  PODFN_CONSOLE: [z.enum(['on', 'off']), 'on', 'the web console at /ui/ (off: /ui answers 404)'],
+  PODFN_CONSOLE_SESSION_MS: [
+    int(60_000, 7 * 86_400_000),
+    '28800000',
+    'how long a console login lasts (its session cookie and the server-side session expire together; a gateway restart ends every session)',
+  ],
   PODFN_CACHE_POLL_MS: [int(20, 60_000), '500', 'how often the route cache picks up app/route writes made through other nodes (the coherence bound)'],
   PODFN_CACHE_CHANGES_KEEP_MS: [
     int(60_000, 7 * 86_400_000),

@@ -13,6 +13,7 @@ import { Runner, defaultRunnerOptions } from './runner/index.ts';
 import { VERSION } from './version.ts';
 import { startQueue, defaultQueueOptions } from './queue/index.ts';
 import { PodfnMetrics } from './metrics/podfn.ts';
+import { TimeSeries } from './metrics/timeseries.ts';
 import { CacheSync } from './cluster/cache-sync.ts';
 import { NodeRegistry } from './cluster/node-registry.ts';
 import os from 'node:os';
@@ -87,6 +88,24 @@ async function main() {
     };
   });
 
+  // the console's charts (GET /v1/stats/timeseries): sampled by a timer from the metrics above
+  const series = new TimeSeries(
+    metrics,
+    () => {
+      const s = runner.state();
+      return {
+        hotByRoute: s.hot.pools.map((p) => ({ app: p.app, path: p.path, containers: p.starting + p.idle + p.busy })),
+        coldRunning: s.cold.running,
+        memoryUsedMb: s.memory.usedMb,
+        memoryTotalMb: s.memory.totalMb,
+        inflight: inflight(),
+        queueDepth: () => queue.depth(),
+      };
+    },
+    { intervalMs: config.PODFN_STATS_INTERVAL_MS },
+  );
+  series.start();
+
   const hotContainers = () => {
     const t = runner.state().hot.totals;
     return t.starting + t.idle + t.busy;
@@ -118,6 +137,7 @@ async function main() {
     },
     limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
     metrics,
+    stats: { node: config.nodeId, series },
     readiness: () => {
       const s = runner.state();
       return Promise.resolve({ runner: { ok: s.podman === 'up', detail: s } });
@@ -161,6 +181,7 @@ async function main() {
     void (async () => {
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, grace))]);
       await queue.stop(Math.max(0, deadline - Date.now())).catch((e) => log.error({ err: (e as Error).message }, 'queue stop failed'));
+      series.stop();
       await cacheSync.stop();
       await runner.close().catch(() => {});
       await nodes.stop();

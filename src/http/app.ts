@@ -19,6 +19,7 @@ import { openApiDocument } from './openapi.ts';
 import { callsApi } from './admin/calls.ts';
 import { tasksApi } from './tasks.ts';
 import { nodesApi } from './admin/nodes.ts';
+import { statsApi } from './admin/stats.ts';
 import { credentialChecker, requireAdmin } from './auth.ts';
 import { CONTENT_TYPE } from '../metrics/registry.ts';
 
@@ -50,6 +51,7 @@ export function buildApp(deps: HttpDeps): Hono {
   app.route('/v1/routes', allRoutesApi(deps));
   app.route('/v1/apps', callsApi({ store: deps.store }));
   if (deps.nodes) app.route('/v1/nodes', nodesApi(deps.nodes));
+  if (deps.stats) app.route('/v1/stats', statsApi(deps.stats));
   const queue = deps.queue;
   if (queue) app.route('/', tasksApi({ tasks: queue.tasks, bodyLimit: deps.config.PODFN_ADMIN_BODY_LIMIT, stats: () => queue.stats() }));
   return app;

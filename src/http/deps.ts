@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { RouteLimits } from '../models/route.ts';
 import type { QueueHandle } from '../queue/index.ts';
 import type { NodeView } from '../cluster/node-registry.ts';
+import type { StatsApiDeps } from './admin/stats.ts';
 
 /** Told after every committed admin write, so caches and hot pools follow the database. */
 export interface ChangeListener {
@@ -26,4 +27,6 @@ export interface HttpDeps {
   metrics?: { render(): Promise<string>; error(kind: 'unauthorized'): void };
   /** GET /v1/nodes (absent: not served) */
   nodes?: { list(): Promise<NodeView[]> };
+  /** GET /v1/stats/timeseries (absent: not served) */
+  stats?: StatsApiDeps;
 }

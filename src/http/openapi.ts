@@ -8,6 +8,7 @@ import type { RouteLimits } from '../models/schemas/route.ts';
 import { newAppBody, appUpdateBody, appJson, appAnswer, appsAnswer, appDeleteQuery } from '../models/schemas/app.ts';
 import { routeBody, routeJson, routeAnswer, routesAnswer } from '../models/schemas/route.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
+import { timeseriesAnswer, timeseriesQuery } from '../models/schemas/stats.ts';
 import { queueComponents, queueOpenApiPaths } from './queue-openapi.ts';
 import { appParam, componentSchemas, err, json, ok, queryParams, ref } from './openapi-kit.ts';
 
@@ -29,6 +30,7 @@ const components = (limits: RouteLimits) => ({
   Health: healthAnswer,
   Ready: readyAnswer,
   NodesWrapper: nodesAnswer,
+  Timeseries: timeseriesAnswer,
   ...queueComponents,
 });
 
@@ -150,6 +152,17 @@ function paths() {
         tags: ['System'],
         summary: 'The gateway nodes sharing this database, alive or recently dead',
         responses: { 200: ok('Nodes', ref('NodesWrapper')) },
+      },
+    },
+    '/v1/stats/timeseries': {
+      get: {
+        tags: ['System'],
+        summary:
+          "This node's recent samples (every 5 s, the last 30 min): calls/s, p50/p99, errors by kind, cold starts, hot containers, memory, queue depth; per route",
+        description:
+          'Kept in memory by each node for itself (a cluster has one series per node: ask each node, GET /v1/nodes lists their addresses). Differences between readings of the Prometheus counters, taken by a timer, never on the call path.',
+        parameters: queryParams(timeseriesQuery),
+        responses: { 200: ok('Samples', ref('Timeseries')), 400: err('Invalid since') },
       },
     },
     '/v1/openapi.json': { get: { tags: ['System'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document' } } } },

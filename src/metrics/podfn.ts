@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry, type Cell, type HistogramSeries } 
 export type ErrorKind =
   'not_found' | 'bad_request' | 'body_too_large' | 'overloaded' | 'throttled' | 'timeout' | 'platform' | 'function' | 'cancelled' | 'internal' | 'unauthorized';
 
-const ERROR_KINDS: readonly ErrorKind[] = [
+export const ERROR_KINDS: readonly ErrorKind[] = [
   'not_found',
   'bad_request',
   'body_too_large',
@@ -36,6 +36,24 @@ export interface LiveState {
   hotEvicted?: number;
   /** hot listeners refused by cause (runner state; counted since start) */
   listenerRefused?: Record<string, number>;
+}
+
+/** Cumulative counts of one route since start (MetricsSnapshot). */
+export interface RouteCounts {
+  app: string;
+  path: string;
+  calls: number;
+  /** answered with a 5xx status */
+  failed: number;
+  cold: number;
+  /** call durations per DURATION_BUCKETS bucket (not cumulative; the last is +Inf) */
+  buckets: Float64Array;
+}
+
+export interface MetricsSnapshot {
+  /** by `app\0path` */
+  routes: Map<string, RouteCounts>;
+  errors: Record<ErrorKind, number>;
 }
 
 interface RouteSeries {
@@ -140,6 +158,36 @@ export class PodfnMetrics {
   /** a connection closed unanswered on arrival (the per-client connection cap) */
   connectionRefused(cause: string): void {
     this.refusedConnections.series(cause).value++;
+  }
+
+  /**
+   * The cumulative counts the time-series sampler (timeseries.ts) turns into rates every few seconds:
+   * per route (calls by status, latency buckets summed over formats, cold starts) and errors by kind.
+   * Read from the series the recorders already keep: it adds no work per call.
+   */
+  snapshot(): MetricsSnapshot {
+    const routes = new Map<string, RouteCounts>();
+    const at = (app: string, path: string) => {
+      const key = `${app}\u0000${path}`;
+      let r = routes.get(key);
+      if (!r) {
+        r = { app, path, calls: 0, failed: 0, cold: 0, buckets: new Float64Array(DURATION_BUCKETS.length + 1) };
+        routes.set(key, r);
+      }
+      return r;
+    };
+    for (const { values, s } of this.calls.entries()) {
+      const r = at(values[0]!, values[1]!);
+      r.calls += s.value;
+      if (Number(values[2]) >= 500) r.failed += s.value;
+    }
+    for (const { values, s } of this.duration.entries()) {
+      const r = at(values[0]!, values[1]!);
+      for (let i = 0; i < s.counts.length; i++) r.buckets[i]! += s.counts[i]!;
+    }
+    for (const { values, s } of this.coldStarts.entries()) at(values[0]!, values[1]!).cold += s.value;
+    const errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, this.errorCells[k].value])) as Record<ErrorKind, number>;
+    return { routes, errors };
   }
 
   error(kind: ErrorKind): void {

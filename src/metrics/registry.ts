@@ -52,6 +52,11 @@ abstract class Metric<S> {
     return child.s;
   }
 
+  /** Every series with its label values (read by the time-series sampler every few seconds, never per call). */
+  entries(): IterableIterator<{ values: readonly string[]; s: S }> {
+    return this.children.values();
+  }
+
   /** Drops every series (gauges rebuilt at each scrape). */
   reset(): void {
     this.children.clear();

@@ -42,6 +42,7 @@ test.before(async (ctx) => {
     queue,
     metrics: { render: () => Promise.resolve(''), error() {} },
     nodes: { list: () => Promise.resolve([]) },
+    stats: { node: 'n', series: { since: () => [], options: { intervalMs: 5000, windowMs: 1800000, maxRoutes: 50 } } },
   });
 });
 test.after((ctx) => ctx.store?.dispose());

@@ -12,7 +12,7 @@ const test = suite<{ srv?: TestServer }>('api: system endpoints and OpenAPI');
 let c: Client;
 
 test.before(async (ctx) => {
-  ctx.srv = await startServer();
+  ctx.srv = await startServer({ env: { PODFN_STATS_INTERVAL_MS: '500' } });
   c = client(ctx.srv.url);
 });
 test.after(async (ctx) => {
@@ -57,6 +57,23 @@ test('GET /readyz: the database check is ok, and the status code agrees with the
   assert.ok(body.checks.database?.ok, res.text);
   const allOk = Object.values(body.checks).every((x) => x.ok);
   assert.is(res.status, allOk ? 200 : 503, res.text);
+});
+
+test('GET /v1/stats/timeseries: samples every PODFN_STATS_INTERVAL_MS, newer ones after ?since, 400 on a bad since', async () => {
+  type Answer = { node: string; interval_ms: number; samples: { time_ms: number; calls: number; routes: unknown[] }[] };
+  let body = expectOk<Answer>(await c.get('/v1/stats/timeseries'));
+  const deadline = Date.now() + 30_000;
+  while (body.samples.length < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    body = expectOk<Answer>(await c.get('/v1/stats/timeseries'));
+  }
+  assert.is(body.interval_ms, 500);
+  assert.ok(body.node.length > 0);
+  assert.ok(body.samples.length >= 2, JSON.stringify(body));
+  const last = body.samples[body.samples.length - 1]!;
+  const newer = expectOk<Answer>(await c.get(`/v1/stats/timeseries?since=${last.time_ms}`));
+  assert.ok(newer.samples.every((s) => s.time_ms > last.time_ms));
+  expectError(await c.get('/v1/stats/timeseries?since=yesterday'), 400, /Invalid since/);
 });
 
 test('unknown paths are 404 {"error":{"message":"Path not found"}}', async () => {
