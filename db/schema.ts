@@ -36,6 +36,28 @@ export const routes = sqliteTable(
 );
 
 /**
+ * The last definitions of each route (HISTORY_KEEP, 10), newest version highest: every create, update
+ * and rollback writes one in the same transaction as the route row (src/store/routes.ts), so
+ * `podfn rollback` can restore any of them. `definition` is the stored route (the model's JSON, jwt_key
+ * included: it must restore exactly); a trigger (migration 0003) removes a route's history with it.
+ */
+export const routeHistory = sqliteTable(
+  'route_history',
+  {
+    appName: text('app_name').notNull(),
+    path: text('path').notNull(),
+    /** 1, 2, 3... per route */
+    version: integer('version').notNull(),
+    action: text('action', { enum: ['create', 'update', 'rollback'] }).notNull(),
+    /** for a rollback: the version it restored */
+    restoredFrom: integer('restored_from'),
+    definition: text('definition', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appName, t.path, t.version] })],
+);
+
+/**
  * Every call, sync and async. Async calls are also the durable queue: status `queued` rows are claimed
  * by setting lease_owner/lease_until atomically.
  */
@@ -116,3 +138,4 @@ export type AppRow = typeof apps.$inferSelect;
 export type RouteRow = typeof routes.$inferSelect;
 export type CallRow = typeof calls.$inferSelect;
 export type NodeRow = typeof nodes.$inferSelect;
+export type RouteHistoryRow = typeof routeHistory.$inferSelect;

@@ -8,6 +8,8 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   routes create <app> <path> --image <image> [--memory MiB] [--type sync|async] [--format default|http|json]
                 [--timeout s] [--idle-timeout s] [--max-concurrency n] [-c K=V...] [-H Name=value...]
   routes inspect|delete <app> <path>     routes update <app> <path> [same field options]
+  routes history <app> <path>            the last 10 definitions, newest first (back 1 = the previous)
+  rollback <app> <path> [N]              restore the definition N versions back (default 1); rolls out like an update
   config set <app> [<route>] <KEY> <VALUE>     config unset <app> [<route>] <KEY>
   call <app> <route> [--async] [-X METHOD] [-H Name=value...] [--content-type t] [-d body]  (default body: stdin)
   calls list <app> [--route /p] [--status s] [-n per_page] [--cursor c]

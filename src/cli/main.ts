@@ -6,6 +6,7 @@ import { CliError, EXIT, usage } from './errors.ts';
 import { HELP } from './help.ts';
 import { apps } from './commands/apps.ts';
 import { routes } from './commands/routes.ts';
+import { rollback } from './commands/rollback.ts';
 import { config } from './commands/config.ts';
 import { call } from './commands/call.ts';
 import { calls } from './commands/calls.ts';
@@ -19,6 +20,7 @@ import { VERSION } from '../version.ts';
 const COMMANDS: Record<string, (argv: string[]) => Promise<void | number>> = {
   apps,
   routes,
+  rollback,
   config,
   call,
   calls,

@@ -6,7 +6,16 @@
 import { VERSION } from '../version.ts';
 import type { RouteLimits } from '../models/schemas/route.ts';
 import { newAppBody, appUpdateBody, appJson, appAnswer, appsAnswer, appDeleteQuery } from '../models/schemas/app.ts';
-import { routeBody, routeJson, routeAnswer, routesAnswer } from '../models/schemas/route.ts';
+import {
+  routeBody,
+  routeJson,
+  routeAnswer,
+  routesAnswer,
+  routeVersionJson,
+  routeHistoryAnswer,
+  rollbackBody,
+  rollbackAnswer,
+} from '../models/schemas/route.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
 import { timeseriesAnswer, timeseriesQuery } from '../models/schemas/stats.ts';
 import { queueComponents, queueOpenApiPaths } from './queue-openapi.ts';
@@ -24,6 +33,10 @@ const components = (limits: RouteLimits) => ({
   RouteWrapper: routeAnswer,
   RoutesWrapper: routesAnswer,
   RouteBody: routeBody(limits),
+  RouteVersion: routeVersionJson,
+  RouteHistoryWrapper: routeHistoryAnswer,
+  RollbackBody: rollbackBody,
+  RollbackWrapper: rollbackAnswer,
   CallAccepted: callAccepted,
   Ping: pingAnswer,
   Version: versionAnswer,
@@ -134,6 +147,27 @@ function paths() {
         responses: { 200: ok('Updated', ref('RouteWrapper')), 404: err('App or route not found'), ...common },
       },
       delete: { tags: ['Routes'], summary: 'Delete a route', responses: { 200: ok('Deleted', ref('Message')), 404: err('Route not found') } },
+    },
+    '/v1/apps/{app}/routes/{route}/history': {
+      parameters: [appParam, routeParam],
+      get: {
+        tags: ['Routes'],
+        summary: 'The last 10 definitions of a route, newest (the current one) first',
+        description:
+          'Each create, update and rollback that changes the route adds a version, written in the same transaction as the route. A route whose own path ends in /history is addressed with its slashes encoded (%2Fx%2Fhistory).',
+        responses: { 200: ok('History', ref('RouteHistoryWrapper')), 404: err('App or route not found') },
+      },
+    },
+    '/v1/apps/{app}/routes/{route}/rollback': {
+      parameters: [appParam, routeParam],
+      post: {
+        tags: ['Routes'],
+        summary: 'Restore a kept definition of the route (no body: the previous one)',
+        description:
+          'The restored definition becomes a new version (action rollback) and is rolled out like any update: the old version keeps serving until the new one answers.',
+        requestBody: { required: false, ...json(ref('RollbackBody')) },
+        responses: { 200: ok('Rolled back', ref('RollbackWrapper')), 404: err('App or route not found'), ...common },
+      },
     },
     '/v1/routes': {
       get: {

@@ -6,7 +6,7 @@ import { mergeConfig, mergeHeaders } from './config-map.ts';
 import { parseOr400 } from './schemas/kit.ts';
 import { routePath, routeBody, DEFAULTS, JWT_KEY_MIN_BYTES, type RouteLimits, type RouteType, type RouteFormat, type RouteJson } from './schemas/route.ts';
 
-export { DEFAULTS, ROUTE_PATH_MAX, IMAGE_MAX, JWT_KEY_MAX, JWT_KEY_MIN_BYTES } from './schemas/route.ts';
+export { DEFAULTS, ROUTE_PATH_MAX, IMAGE_MAX, JWT_KEY_MAX, JWT_KEY_MIN_BYTES, ROUTE_HISTORY_KEEP } from './schemas/route.ts';
 export type { RouteLimits, RouteType, RouteFormat, RouteJson } from './schemas/route.ts';
 
 export interface Route {

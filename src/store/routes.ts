@@ -1,10 +1,13 @@
 // Route queries. Creating a route also creates its app when missing (seed behaviour), atomically.
+// Every create, update and rollback appends the definition to the route's history in the same
+// transaction (./route-history.ts).
 import { and, eq, asc, sql } from 'drizzle-orm';
 import { apps, routes, type RouteRow } from '../../db/schema.ts';
 import type { Db, Queryable } from './db.ts';
 import type { Route } from '../models/route.ts';
-import { Errors } from '../models/errors.ts';
+import { Errors, badRequest } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { HISTORY_KEEP, historyStatements, listHistory, recordVersion, routeOfDefinition, type HistoryAction } from './route-history.ts';
 
 export function toRoute(r: RouteRow): Route {
   return {
@@ -70,6 +73,7 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
     await db.batch([
       db.insert(apps).values({ name: route.appName, config: {}, createdAt: now, updatedAt: now }).onConflictDoNothing(),
       db.insert(routes).values(toRow(route, now)),
+      ...historyStatements(db, route, 'create', now),
     ]);
   } catch (e) {
     if (isUniqueViolation(e)) throw Errors.routeExists();
@@ -77,14 +81,51 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
   }
 }
 
-/** Replaces the stored fields of an existing route (the caller merged them); false when it is gone. */
-export async function updateRoute(db: Queryable, route: Route): Promise<boolean> {
-  const { createdAt: _c, appName: _a, path: _p, ...fields } = toRow(route, Date.now());
+/**
+ * Replaces the stored fields of an existing route (the caller merged them) and records the definition
+ * in its history; false when it is gone. Run it in a transaction (the admin API does) so the two
+ * writes commit together.
+ */
+export async function updateRoute(db: Queryable, route: Route, action: HistoryAction = 'update', restoredFrom?: number): Promise<boolean> {
+  const now = Date.now();
+  const { createdAt: _c, appName: _a, path: _p, ...fields } = toRow(route, now);
   const res = await db
     .update(routes)
     .set(fields)
     .where(and(eq(routes.appName, route.appName), eq(routes.path, route.path)));
-  return res.rowsAffected > 0;
+  if (res.rowsAffected === 0) return false;
+  await recordVersion(db, route, action, now, restoredFrom);
+  return true;
+}
+
+/** Which kept definition a rollback restores: `back` versions before the current one, or a version number. */
+export type RollbackTarget = { back: number } | { version: number };
+
+/**
+ * Restores a kept definition as a new update (action `rollback`, a new version), in one transaction.
+ * undefined when the route is gone; 400 when the target is not kept.
+ */
+export async function rollbackRoute(db: Db, appName: string, path: string, target: RollbackTarget): Promise<{ route: Route; restored: number } | undefined> {
+  return db.transaction(async (tx) => {
+    const current = await getRoute(tx, appName, path);
+    if (!current) return undefined;
+    const kept = await listHistory(tx, appName, path);
+    let pick;
+    if ('version' in target) {
+      pick = kept.find((v) => v.version === target.version);
+      if (!pick) throw badRequest(`Route ${path} has no version ${target.version} kept (kept: ${kept.map((v) => v.version).join(', ') || 'none'})`);
+    } else {
+      pick = kept[target.back];
+      if (!pick) {
+        throw badRequest(
+          `Route ${path} has no definition ${target.back} back: ${Math.max(0, kept.length - 1)} earlier kept (the last ${HISTORY_KEEP} definitions are kept)`,
+        );
+      }
+    }
+    const route = routeOfDefinition({ ...pick.route }, current);
+    await updateRoute(tx, { ...route, appName, path }, 'rollback', pick.version);
+    return { route: { ...route, appName, path }, restored: pick.version };
+  });
 }
 
 export async function deleteRoute(db: Queryable, appName: string, path: string): Promise<boolean> {

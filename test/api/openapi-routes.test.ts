@@ -22,8 +22,8 @@ interface Doc {
   paths: Record<string, Record<string, unknown>>;
 }
 
-/** Hono's path syntax as OpenAPI's: `:app` is `{app}`; the trailing `*` of the route endpoints is the route path. */
-const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\/\*$/, '/{route}');
+/** Hono's path syntax as OpenAPI's: `:app` (or `:route{regex}`) is `{app}`; the trailing `*` of the route endpoints is the route path. */
+const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, '{$1}').replace(/\/\*$/, '/{route}');
 
 const test = suite<{ store?: TempStore; app?: Hono; limits?: HttpDeps['limits'] }>('api: the OpenAPI document lists every served route');
 

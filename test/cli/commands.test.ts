@@ -93,6 +93,39 @@ test('routes create/list/inspect/update/delete and config set/unset with --json'
   assert.match(r.stdout, /\nconfig:\n {2}GREETING: hi there\n/);
 });
 
+test('routes history and rollback [N]: versions listed newest first, N back restored as a new version', async () => {
+  let r = await cli(['routes', 'create', APP, '/rb', '--image', image('echo'), '-c', 'V=1']);
+  assert.is(r.code, 0, r.stderr);
+  for (const v of ['2', '3']) assert.is((await cli(['routes', 'update', APP, '/rb', '-c', `V=${v}`])).code, 0);
+  r = await cli(['routes', 'history', APP, '/rb', '--json']);
+  assert.equal(
+    jsonOf<{ version: number; current: boolean; route: { config: Record<string, string> } }[]>(r).map((v) => [v.version, v.current, v.route.config.V]),
+    [
+      [3, true, '3'],
+      [2, false, '2'],
+      [1, false, '1'],
+    ],
+  );
+  r = await cli(['routes', 'history', APP, 'rb']);
+  assert.match(r.stdout, /^BACK\s+VERSION\s+ACTION\s+CREATED\s+IMAGE/);
+  assert.match(r.stdout, /\ncurrent\s+3\s+update\s/);
+  r = await cli(['rollback', APP, '/rb']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^rolled back ${APP}/rb to version 2 `));
+  r = await cli(['rollback', APP, '/rb', '3', '--json']);
+  assert.is(jsonOf<{ restored_from: number }>(r).restored_from, 1);
+  r = await cli(['routes', 'inspect', APP, '/rb', '--json']);
+  assert.equal(jsonOf<{ config: Record<string, string> }>(r).config, { V: '1' });
+  r = await cli(['rollback', APP, '/rb', 'x']);
+  assert.is(r.code, 2);
+  r = await cli(['rollback', APP, '/rb', '9']);
+  assert.is(r.code, 4, r.stderr);
+  assert.match(r.stderr, /has no definition 9 back/);
+  r = await cli(['rollback', APP, '/nope']);
+  assert.is(r.code, 3);
+  assert.is((await cli(['routes', 'delete', APP, '/rb'])).code, 0);
+});
+
 test('call: stdin is the body, stdout the response; --json and --async', async () => {
   let r = await cli(['call', APP, '/echo'], { input: 'hello podfn' });
   assert.is(r.code, 0, r.stderr);

@@ -1,4 +1,4 @@
-// `podfn routes list|create|inspect|update|delete`: the admin API's /v1/apps/{app}/routes.
+// `podfn routes list|create|inspect|update|delete|history`: the admin API's /v1/apps/{app}/routes.
 import { admin, enc, routeSegment } from '../api.ts';
 import { bool, int, keyValues, list, parse, positionals, str, type Values } from '../args.ts';
 import { usage } from '../errors.ts';
@@ -107,6 +107,29 @@ export async function routes(argv: string[]): Promise<void> {
       emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));
       return;
     }
+    case 'history': {
+      const [app, path] = positionals(p, 'routes history', ['app', 'path']);
+      const r = await admin<{
+        history: Array<{ version: number; action: string; restored_from?: number; current: boolean; created_at: string; route: Route }>;
+      }>('GET', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}/history`, undefined, routeNotFound(app!));
+      emit(out, r.history, () =>
+        table(
+          ['back', 'version', 'action', 'created', 'image', 'format', 'memory', 'timeout'],
+          r.history.map((v, i) => [
+            v.current ? 'current' : String(i),
+            String(v.version),
+            v.restored_from !== undefined ? `${v.action} of ${v.restored_from}` : v.action,
+            v.created_at,
+            v.route.image,
+            v.route.format ?? '',
+            String(v.route.memory ?? ''),
+            String(v.route.timeout ?? ''),
+          ]),
+          `no history for ${app}${normalizePath(path!)}`,
+        ),
+      );
+      return;
+    }
     case 'delete': {
       const [app, path] = positionals(p, 'routes delete', ['app', 'path']);
       await admin('DELETE', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, undefined, routeNotFound(app!));
@@ -114,6 +137,6 @@ export async function routes(argv: string[]): Promise<void> {
       return;
     }
     default:
-      throw usage(sub ? `unknown command: routes ${sub}` : 'routes needs a command: list, create, inspect, update, delete');
+      throw usage(sub ? `unknown command: routes ${sub}` : 'routes needs a command: list, create, inspect, update, delete, history');
   }
 }

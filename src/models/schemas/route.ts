@@ -139,3 +139,39 @@ export type RouteJson = z.infer<typeof routeJson>;
 
 export const routeAnswer = z.object({ message: z.string(), route: routeJson });
 export const routesAnswer = z.object({ message: z.string(), routes: z.array(routeJson) });
+
+/** definitions kept per route: GET .../history lists them, a rollback restores one (src/store/route-history.ts keeps the same number) */
+export const ROUTE_HISTORY_KEEP = 10;
+
+/** One kept definition of a route. */
+export const routeVersionJson = z.object({
+  version: count.meta({ description: '1, 2, 3... per route; each create, update and rollback that changes the route adds one' }),
+  action: z.enum(['create', 'update', 'rollback']),
+  restored_from: count.optional().meta({ description: 'a rollback: the version it restored' }),
+  current: z.boolean().meta({ description: 'true for the definition the route has now (the newest)' }),
+  created_at: z.iso.datetime(),
+  route: routeJson,
+});
+export const routeHistoryAnswer = z.object({
+  message: z.string(),
+  history: z.array(routeVersionJson).meta({ description: `newest first; the last ${ROUTE_HISTORY_KEEP} definitions of the route` }),
+});
+
+const rollbackInt = (name: string, min: number, max: number) =>
+  intIn(min, max, { notInt: `Invalid rollback ${name}: must be an integer`, range: `Invalid rollback ${name}: must be between ${min} and ${max}` });
+
+/** POST /v1/apps/{app}/routes/{route}/rollback: which kept definition to restore (no body: the previous one). */
+export const rollbackBody = z
+  .object(
+    {
+      back: rollbackInt('back', 1, ROUTE_HISTORY_KEEP - 1)
+        .optional()
+        .meta({ description: 'restore the definition this many versions before the current one (1 = the previous; the default)' }),
+      version: rollbackInt('version', 1, Number.MAX_SAFE_INTEGER)
+        .optional()
+        .meta({ description: 'restore this version number (from GET .../history) instead' }),
+    },
+    { error: 'Invalid rollback: must be an object' },
+  )
+  .refine((b) => b.back === undefined || b.version === undefined, 'Invalid rollback: give back or version, not both');
+export const rollbackAnswer = z.object({ message: z.string(), restored_from: count.meta({ description: 'the version restored' }), route: routeJson });
