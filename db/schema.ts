@@ -88,9 +88,22 @@ export const calls = sqliteTable(
     createdAt: integer('created_at').notNull(),
     startedAt: integer('started_at'),
     completedAt: integer('completed_at'),
+    /** X-Callback-Url of an async call: where its result is POSTed when it ends (src/queue/callbacks.ts) */
+    callbackUrl: text('callback_url'),
+    /** null: no callback, or the call has not ended yet; then pending -> delivering (leased) -> delivered | failed */
+    callbackState: text('callback_state', { enum: ['pending', 'delivering', 'delivered', 'failed'] }),
+    /** JSON: every delivery try so far */
+    callbackTries: text('callback_tries', { mode: 'json' }).$type<CallbackTry[]>(),
+    callbackNextAt: integer('callback_next_at'),
+    callbackLeaseOwner: text('callback_lease_owner'),
+    callbackLeaseUntil: integer('callback_lease_until'),
+    /** what the callback POSTs: the answer a sync caller would have had (body, content type, status) */
+    callbackBody: blob('callback_body', { mode: 'buffer' }),
+    callbackContentType: text('callback_content_type'),
   },
   (t) => [
     index('calls_app_created').on(t.appName, t.createdAt),
+    index('calls_callback').on(t.callbackState, t.callbackNextAt),
     index('calls_queue').on(t.status, t.notBefore),
     index('calls_lease').on(t.status, t.leaseUntil),
     // retention purges by age across all apps
@@ -133,6 +146,16 @@ export const nodes = sqliteTable('nodes', {
   hotContainers: integer('hot_containers').notNull().default(0),
   inflight: integer('inflight').notNull().default(0),
 });
+
+/** One delivery try of a callback, as the call record shows it. */
+export interface CallbackTry {
+  /** epoch ms the try started */
+  at: number;
+  /** the receiver's answer; absent when none came (refused, timeout, address not allowed) */
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
 
 export type AppRow = typeof apps.$inferSelect;
 export type RouteRow = typeof routes.$inferSelect;

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { z } from 'zod';
 import type { RunnerOptions } from './runner/options.ts';
 import type { QueueOptions } from './queue/options.ts';
@@ -31,6 +32,30 @@ const baseUrl = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
   return u.origin + u.pathname.replace(/\/+$/, '');
+});
+
+/** One PODFN_CALLBACK_ALLOW entry: a host name, an IPv4/IPv6 address ([...] allowed) or a CIDR range. */
+function allowEntry(raw: string): boolean {
+  const e = raw.replace(/^\[|\]$/g, '');
+  const slash = e.indexOf('/');
+  if (slash > 0) {
+    const family = net.isIP(e.slice(0, slash));
+    const bits = e.slice(slash + 1);
+    return family !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32);
+  }
+  return net.isIP(e) !== 0 || /^(?=.{1,253}\.?$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(e);
+}
+const allowList = z.string().transform((v, ctx) => {
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => !allowEntry(e));
+  if (bad.length) {
+    ctx.addIssue({ code: 'custom', message: `not a host name, IP address or CIDR range: ${bad.join(', ')}` });
+    return z.NEVER;
+  }
+  return entries;
 });
 
 /** name -> [schema, default, description]; docs/configuration.md's table is generated from this list. */
@@ -186,6 +211,22 @@ export const settings = {
   PODFN_CALL_RETENTION_S: [int(0, 10 * 365 * 86400), '604800', 'finished call records and logs older than this are purged (0 = keep)'],
   PODFN_RETENTION_INTERVAL_MS: [int(1000, 86_400_000), '60000', 'how often the retention purge runs'],
   PODFN_SHUTDOWN_GRACE_MS: [int(0, 3_600_000), '10000', 'on SIGTERM: how long in-flight sync and async calls may finish'],
+  PODFN_CALLBACK_ALLOW: [
+    allowList,
+    '',
+    "where X-Callback-Url of async calls may point: comma-separated host names (trusted by name), IP addresses and CIDR ranges (a name not listed is resolved and must resolve into one); a call asking for a callback elsewhere gets 400 (empty = callbacks off). A callback is a request the gateway makes on the caller's behalf from inside your network: list only receivers you mean",
+  ],
+  PODFN_CALLBACK_TIMEOUT_MS: [int(100, 600_000), '10000', "one callback try: connect, send, and the receiver's status line (a failed try after it)"],
+  PODFN_CALLBACK_MAX_TRIES: [
+    int(1, 100),
+    '5',
+    'callback tries in all; a non-2xx answer (redirects are not followed), refusal or timeout is retried with backoff until then (then failed)',
+  ],
+  PODFN_CALLBACK_RETRY_BASE_MS: [
+    int(0, 3_600_000),
+    '1000',
+    'backoff before callback retry n: base * 2^(n-1), +-20% jitter, capped at PODFN_ASYNC_RETRY_MAX_MS',
+  ],
 } as const satisfies Record<string, readonly [z.ZodType, string, string]>;
 
 type Settings = typeof settings;
@@ -315,5 +356,9 @@ export function queueOptionsFrom(config: Config): Partial<QueueOptions> {
     retentionMs: config.PODFN_CALL_RETENTION_S * 1000,
     retentionIntervalMs: config.PODFN_RETENTION_INTERVAL_MS,
     shutdownGraceMs: config.PODFN_SHUTDOWN_GRACE_MS,
+    callbackAllow: config.PODFN_CALLBACK_ALLOW,
+    callbackTimeoutMs: config.PODFN_CALLBACK_TIMEOUT_MS,
+    callbackMaxTries: config.PODFN_CALLBACK_MAX_TRIES,
+    callbackRetryBaseMs: config.PODFN_CALLBACK_RETRY_BASE_MS,
   };
 }

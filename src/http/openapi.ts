@@ -63,9 +63,20 @@ function invocation(method: string) {
   return {
     tags: ['Invocation'],
     summary: `Call a function with ${method}. Sync: the function output; async: 202 {"call_id"}`,
+    parameters: [
+      {
+        name: 'X-Callback-Url',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', format: 'uri' },
+        description:
+          "async routes: POST the call's result here when it ends (body and Content-Type as a sync caller would get them; Fn-Call-Id, X-Function-Status, Fn-Call-Status headers), retried with backoff; the host must be in PODFN_CALLBACK_ALLOW (else 400). Ignored on sync routes",
+      },
+    ],
     responses: {
       200: { description: 'Function output (default format) or the function response (http/json)' },
       202: ok('Async call accepted', ref('CallAccepted')),
+      400: err('Bad input, e.g. an X-Callback-Url that is not an http(s) URL or whose host is not in PODFN_CALLBACK_ALLOW'),
       401: err('The route has a jwt_key and the call carries no valid JWT signed with it'),
       404: err('App not found / Route not found'),
       413: err('Body too large'),

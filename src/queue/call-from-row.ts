@@ -6,12 +6,13 @@
 import type { RouteCache } from '../gateway/route-cache.ts';
 import { functionSpec } from '../gateway/invoke.ts';
 import type { CallRequest } from '../runner/types.ts';
+import type { Route } from '../models/route.ts';
 import type { CallRow } from '../../db/schema.ts';
 import { retryOnFailure } from './outcome.ts';
 
 export type RouteLookup = Pick<RouteCache, 'lookup'>;
 
-export type Rebuilt = { ok: true; call: CallRequest; retryOnFailure: boolean } | { ok: false; error: string };
+export type Rebuilt = { ok: true; call: CallRequest; route: Route; retryOnFailure: boolean } | { ok: false; error: string };
 
 /** The error of a queued call whose app (no path) or route was deleted before it ran. */
 export function deletedBeforeRun(appName: string, path?: string): string {
@@ -29,6 +30,7 @@ export function callFromRow(row: CallRow, routes: RouteLookup, now: number, sign
   const fn = functionSpec(found.app, found.route);
   return {
     ok: true,
+    route: found.route,
     retryOnFailure: retryOnFailure(fn.config),
     call: {
       id: row.id,

@@ -4,6 +4,7 @@
 import type { Client } from '@libsql/client';
 import { insertQueued, type NewCallRow } from '../store/calls.ts';
 import type { CallRequest } from '../runner/types.ts';
+import { allowList, checkCallback, type AllowList } from './callback-target.ts';
 
 interface Pending {
   row: NewCallRow;
@@ -20,9 +21,17 @@ export class Enqueuer {
     private readonly maxAttempts: number,
     /** told after each commit, so local workers start at once */
     private readonly onCommitted: () => void,
+    /** PODFN_CALLBACK_ALLOW: an X-Callback-Url outside it is refused here (400), before the call is accepted */
+    private readonly callbackAllow: AllowList = allowList([]),
   ) {}
 
-  enqueue(call: CallRequest, createdAt: number): Promise<void> {
+  async enqueue(call: CallRequest, createdAt: number): Promise<void> {
+    // only a call that asks for a callback pays for the check (a name lookup at most)
+    const callbackUrl = call.headers['x-callback-url'] ? await checkCallback(call.headers, this.callbackAllow) : undefined;
+    return this.push(call, createdAt, callbackUrl);
+  }
+
+  private push(call: CallRequest, createdAt: number, callbackUrl: string | undefined): Promise<void> {
     const row: NewCallRow = {
       id: call.id,
       appName: call.fn.appName,
@@ -39,6 +48,7 @@ export class Enqueuer {
       maxAttempts: this.maxAttempts,
       notBefore: createdAt,
       createdAt,
+      callbackUrl,
     };
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ row, resolve, reject });

@@ -22,6 +22,8 @@ import { TaskBroker } from './tasks.ts';
 import type { CallSink, Invoker } from '../gateway/types.ts';
 import type { Logger } from '../log.ts';
 import { Workers } from './worker.ts';
+import { CallbackDelivery } from './callbacks.ts';
+import { allowList } from './callback-target.ts';
 
 export { defaultQueueOptions, type QueueOptions } from './options.ts';
 export { TaskBroker, type TaskReport, type AckResult } from './tasks.ts';
@@ -58,8 +60,23 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
   const { store, routes, invoker, log, options } = deps;
   const db = store.db;
   const owner = `${options.nodeId}/${process.pid}/${randomBytes(4).toString('hex')}`;
-  const workers = new Workers({ db, invoker, routes, log, options, owner });
-  const enqueuer = new Enqueuer(store.client, options.maxAttempts, () => workers.notify());
+  const allow = allowList(options.callbackAllow);
+  const callbacks = new CallbackDelivery(
+    db,
+    allow,
+    owner,
+    {
+      concurrency: options.callbackConcurrency,
+      timeoutMs: options.callbackTimeoutMs,
+      maxTries: options.callbackMaxTries,
+      retryBaseMs: options.callbackRetryBaseMs,
+      retryMaxMs: options.retryMaxMs,
+      pollMs: options.pollMs,
+    },
+    log,
+  );
+  const workers = new Workers({ db, invoker, routes, log, options, owner, onCallbackDue: () => callbacks.notify() });
+  const enqueuer = new Enqueuer(store.client, options.maxAttempts, () => workers.notify(), allow);
   const recorder = new SyncRecorder(
     store.client,
     {
@@ -76,6 +93,7 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
 
   await sweeper.start();
   workers.start();
+  callbacks.start();
   retention.start();
   let stopped: Promise<void> | undefined;
 
@@ -94,6 +112,7 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
         const { aborted } = await workers.stop(graceMs);
         if (aborted) log.warn({ aborted }, 'async queue: calls still running at shutdown were returned to the queue');
         sweeper.stop();
+        await callbacks.stop();
         await retention.stop();
         await recorder.close();
       })();

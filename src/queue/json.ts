@@ -26,6 +26,27 @@ export interface CallJson {
   completed_at?: string;
   /** queued calls backing off before a retry: when they are due */
   retry_at?: string;
+  /** present when the call was made with X-Callback-Url */
+  callback?: CallbackJson;
+}
+
+export interface CallbackJson {
+  url: string;
+  /** waiting: the call has not ended yet */
+  state: 'waiting' | 'pending' | 'delivering' | 'delivered' | 'failed';
+  tries: Array<{ at: string; status_code?: number; error?: string; duration_ms: number }>;
+  /** pending: when the next try is due */
+  next_try_at?: string;
+}
+
+function callbackJson(c: CallSummary): CallbackJson | undefined {
+  if (!c.callbackUrl) return undefined;
+  return compact<CallbackJson>({
+    url: c.callbackUrl,
+    state: c.callbackState ?? 'waiting',
+    tries: (c.callbackTries ?? []).map((t) => compact({ at: iso(t.at)!, status_code: t.statusCode, error: t.error, duration_ms: t.durationMs })),
+    next_try_at: c.callbackState === 'pending' ? iso(c.callbackNextAt) : undefined,
+  });
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString());
@@ -56,6 +77,7 @@ export function callJson(c: CallSummary, now = Date.now()): CallJson {
     started_at: iso(c.startedAt),
     completed_at: iso(c.completedAt),
     retry_at: c.status === 'queued' && c.notBefore !== null && c.notBefore > now ? iso(c.notBefore) : undefined,
+    callback: callbackJson(c),
   });
 }
 

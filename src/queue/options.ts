@@ -35,6 +35,15 @@ export interface QueueOptions {
   shutdownGraceMs: number;
   /** /tasks env_vars: pass request headers with `_` in their names as HEADER_* (the runner's PODFN_ENV_UNDERSCORE_HEADERS) */
   envUnderscoreHeaders: boolean;
+  /** PODFN_CALLBACK_ALLOW: host names, addresses and CIDR ranges X-Callback-Url may point at (empty: none) */
+  callbackAllow: string[];
+  /** one callback try: connect, send, the status line */
+  callbackTimeoutMs: number;
+  /** callback tries in all (first + retries); backoff as async retries (callbackRetryBaseMs, retryMaxMs) */
+  callbackMaxTries: number;
+  callbackRetryBaseMs: number;
+  /** callback deliveries this process makes at once */
+  callbackConcurrency: number;
 }
 
 export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): QueueOptions {
@@ -56,6 +65,11 @@ export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): Queu
     retentionIntervalMs: 60_000,
     shutdownGraceMs: 10_000,
     envUnderscoreHeaders: false,
+    callbackAllow: [],
+    callbackTimeoutMs: 10_000,
+    callbackMaxTries: 5,
+    callbackRetryBaseMs: 1000,
+    callbackConcurrency: 8,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ import { callFromRow, type RouteLookup } from './call-from-row.ts';
 import { decide } from './outcome.ts';
 import type { QueueOptions } from './options.ts';
 import type { Invoker } from '../gateway/types.ts';
+import { responseOf } from '../gateway/invoke.ts';
 import type { Logger } from '../log.ts';
 
 export interface WorkerDeps {
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   options: QueueOptions;
   /** lease owner of this process, unique per process start */
   owner: string;
+  /** told when a call with a callback ended here (its callback is due now) */
+  onCallbackDue?: () => void;
 }
 
 export class Workers {
@@ -107,6 +110,7 @@ export class Workers {
     const built = callFromRow(row, this.d.routes, now, signal);
     if (!built.ok) {
       await finish(db, row.id, owner, { status: 'error', reason: null, error: built.error, statusCode: null, completedAt: now });
+      if (row.callbackUrl) this.d.onCallbackDue?.();
       return;
     }
     let result: CallResult;
@@ -127,10 +131,18 @@ export class Workers {
       retryMaxMs: options.retryMaxMs,
       logMaxBytes: options.logMaxBytes,
     });
+    if (decision.kind === 'final' && row.callbackUrl) {
+      // what the callback POSTs: the answer a sync caller would have had
+      const answer = responseOf(result, built.route, row.id);
+      let contentType: string | null = null;
+      for (let i = 0; i + 1 < answer.headers.length; i += 2) if (answer.headers[i]!.toLowerCase() === 'content-type') contentType = answer.headers[i + 1]!;
+      decision.outcome.callback = { body: answer.body, contentType };
+    }
     const ok =
       decision.kind === 'retry'
         ? await retryLater(db, row.id, owner, Date.now() + decision.delayMs, decision.error)
         : await finish(db, row.id, owner, decision.outcome);
+    if (ok && decision.kind === 'final' && row.callbackUrl) this.d.onCallbackDue?.();
     if (!ok) log.warn({ call_id: row.id }, 'async queue: lease lost before the outcome was recorded (the call was re-queued elsewhere)');
     else if (decision.kind === 'retry')
       log.info({ call_id: row.id, attempt: row.attempts, delay_ms: decision.delayMs, err: decision.error }, 'async call will be retried');

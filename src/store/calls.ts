@@ -6,6 +6,7 @@ import { and, asc, desc, eq, inArray, lt, gte, lte, sql, type SQL } from 'drizzl
 import { calls, callLogs, type CallRow } from '../../db/schema.ts';
 import type { Client, InStatement, InValue } from '@libsql/client';
 import type { Db, Queryable } from './db.ts';
+import { callbackDue } from './callbacks.ts';
 
 export type CallStatus = CallRow['status'];
 export type CallReasonCode = 'timeout' | 'killed' | 'bad_exit' | 'client_request';
@@ -19,8 +20,8 @@ export interface NewLogRow {
 export const CALL_STATUSES: readonly CallStatus[] = ['queued', 'running', 'success', 'error', 'timeout', 'cancelled'];
 export const FINAL_STATUSES: readonly CallStatus[] = ['success', 'error', 'timeout', 'cancelled'];
 
-/** A call without its payload and request headers: what listings and the API show. */
-export type CallSummary = Omit<CallRow, 'payload' | 'headers'>;
+/** A call without its payload, request headers and callback internals: what listings and the API show. */
+export type CallSummary = Omit<CallRow, 'payload' | 'headers' | 'callbackLeaseOwner' | 'callbackLeaseUntil' | 'callbackBody' | 'callbackContentType'>;
 
 const summaryColumns = {
   id: calls.id,
@@ -44,6 +45,10 @@ const summaryColumns = {
   createdAt: calls.createdAt,
   startedAt: calls.startedAt,
   completedAt: calls.completedAt,
+  callbackUrl: calls.callbackUrl,
+  callbackState: calls.callbackState,
+  callbackTries: calls.callbackTries,
+  callbackNextAt: calls.callbackNextAt,
 };
 
 // Hot writers (sync records, accepted async calls) use plain multi-row INSERTs on the libSQL client:
@@ -71,8 +76,9 @@ const INSERT_COLUMNS = [
   'created_at',
   'started_at',
   'completed_at',
+  'callback_url',
 ] as const;
-const ROWS_PER_INSERT = 100; // 21 columns x 100 rows: far below SQLite's 32766 bound variables
+const ROWS_PER_INSERT = 100; // 22 columns x 100 rows: far below SQLite's 32766 bound variables
 const sqlCache = new Map<string, string>();
 
 function insertSql(table: 'calls' | 'call_logs', columns: readonly string[], rows: number, onConflict: string): string {
@@ -109,6 +115,7 @@ function rowArgs(r: NewCallRow): InValue[] {
     r.createdAt,
     r.startedAt ?? null,
     r.completedAt ?? null,
+    r.callbackUrl ?? null,
   ];
 }
 
@@ -200,7 +207,7 @@ export async function deleteLog(db: Queryable, id: string): Promise<void> {
 export async function cancelQueued(db: Queryable, appName: string, id: string, now: number): Promise<CallSummary | undefined> {
   const rows = await db
     .update(calls)
-    .set({ status: 'cancelled', reason: 'client_request', completedAt: now, leaseOwner: null, leaseUntil: null })
+    .set({ status: 'cancelled', reason: 'client_request', completedAt: now, leaseOwner: null, leaseUntil: null, ...callbackDue(now) })
     .where(and(eq(calls.id, id), eq(calls.appName, appName), eq(calls.status, 'queued')))
     .returning(summaryColumns);
   return rows[0];

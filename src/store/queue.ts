@@ -7,6 +7,7 @@ import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import { apps, calls, callLogs, type CallRow } from '../../db/schema.ts';
 import type { Db, Queryable } from './db.ts';
 import type { CallReasonCode } from './calls.ts';
+import { callbackDue } from './callbacks.ts';
 
 export interface Claim {
   owner: string;
@@ -58,6 +59,8 @@ export interface Outcome {
   completedAt: number;
   /** stored as the call's log when non-empty */
   log?: Buffer;
+  /** the answer its callback POSTs (only for a call with a callback URL) */
+  callback?: { body: Buffer; contentType: string | null };
 }
 
 const leased = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.status, 'running'), eq(calls.leaseOwner, owner));
@@ -69,7 +72,18 @@ const leased = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.sta
 export async function finish(db: Db, id: string, owner: string, o: Outcome): Promise<boolean> {
   const update = db
     .update(calls)
-    .set({ status: o.status, reason: o.reason, error: o.error, statusCode: o.statusCode, completedAt: o.completedAt, leaseOwner: null, leaseUntil: null })
+    .set({
+      status: o.status,
+      reason: o.reason,
+      error: o.error,
+      statusCode: o.statusCode,
+      completedAt: o.completedAt,
+      leaseOwner: null,
+      leaseUntil: null,
+      // the call ended: its callback (if it asked for one) is due now, delivered by src/queue/callbacks.ts
+      ...callbackDue(o.completedAt),
+      ...(o.callback ? { callbackBody: o.callback.body, callbackContentType: o.callback.contentType } : {}),
+    })
     .where(leased(id, owner))
     .returning({ id: calls.id });
   if (!o.log || o.log.length === 0) return (await update).length > 0;
@@ -113,6 +127,7 @@ export async function recoverExpired(db: Queryable, now: number): Promise<{ requ
       completedAt: now,
       leaseOwner: null,
       leaseUntil: null,
+      ...callbackDue(now),
     })
     .where(and(expired, sql`${calls.attempts} >= ${calls.maxAttempts}`));
   const requeued = await db
@@ -140,7 +155,7 @@ export async function recoverExpired(db: Queryable, now: number): Promise<{ requ
 export function failQueuedOfApp(db: Db, appName: string, error: string, now: number) {
   return db
     .update(calls)
-    .set({ status: 'error', reason: null, error, completedAt: now, leaseOwner: null, leaseUntil: null })
+    .set({ status: 'error', reason: null, error, completedAt: now, leaseOwner: null, leaseUntil: null, ...callbackDue(now) })
     .where(and(eq(calls.appName, appName), eq(calls.status, 'queued'), sql`EXISTS (SELECT 1 FROM ${apps} WHERE ${apps.name} = ${appName})`));
 }
 

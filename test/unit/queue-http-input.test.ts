@@ -92,6 +92,10 @@ test('call JSON: snake_case, RFC 3339 UTC, empty fields left out, retry_at for a
     createdAt: 1000,
     startedAt: null,
     completedAt: null,
+    callbackUrl: null,
+    callbackState: null,
+    callbackTries: null,
+    callbackNextAt: null,
   };
   assert.equal(callJson(base, 2000), {
     id: 'c1',

@@ -135,6 +135,27 @@ export const callJson = z.object({
   started_at: time.optional(),
   completed_at: time.optional(),
   retry_at: time.optional().meta({ description: 'a queued call backing off before its next attempt' }),
+  callback: z
+    .object({
+      url: z.string().meta({ description: 'the X-Callback-Url the call was made with' }),
+      state: z.enum(['waiting', 'pending', 'delivering', 'delivered', 'failed']).meta({
+        description:
+          'waiting: the call has not ended; pending: a try is due (next_try_at); delivering: a try is under way; delivered: a 2xx answer; failed: out of tries',
+      }),
+      tries: z
+        .array(
+          z.object({
+            at: time,
+            status_code: z.number().int().optional().meta({ description: "the receiver's status; absent when it did not answer" }),
+            error: z.string().optional(),
+            duration_ms: count,
+          }),
+        )
+        .meta({ description: 'every delivery try, oldest first' }),
+      next_try_at: time.optional(),
+    })
+    .optional()
+    .meta({ description: 'present when the async call was made with X-Callback-Url: delivery of its result' }),
 });
 
 export const callAnswer = z.object({ message: z.string(), call: callJson });
