@@ -8,6 +8,8 @@ export const apps = sqliteTable('apps', {
   config: text('config', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** Function URLs: JSON array of host names or *.suffix wildcards; host_claims holds them, unique */
+  hosts: text('hosts', { mode: 'json' }).$type<string[]>().notNull().default([]),
 });
 
 export const routes = sqliteTable(
@@ -31,6 +33,8 @@ export const routes = sqliteTable(
     jwtKey: text('jwt_key'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Function URLs: JSON array of host names; host_claims holds them, unique */
+    hosts: text('hosts', { mode: 'json' }).$type<string[]>().notNull().default([]),
   },
   (t) => [primaryKey({ columns: [t.appName, t.path] }), index('routes_image').on(t.image)],
 );
@@ -132,6 +136,22 @@ export const cacheChanges = sqliteTable('cache_changes', {
   path: text('path'),
   at: integer('at').notNull(),
 });
+
+/**
+ * Function URLs: every host name claimed by a route (path set) or an app (path NULL, names or *.suffix
+ * wildcards), one row per name. The primary key is what makes a claim exclusive across apps and nodes:
+ * triggers (migration function_urls) keep it in step with the `hosts` columns of routes and apps inside the very
+ * statement that writes them, so of two writes racing for one name (on any nodes) exactly one commits.
+ */
+export const hostClaims = sqliteTable(
+  'host_claims',
+  {
+    host: text('host').primaryKey(),
+    appName: text('app_name').notNull(),
+    path: text('path'),
+  },
+  (t) => [index('host_claims_owner').on(t.appName, t.path)],
+);
 
 /** Gateway nodes sharing this database: each upserts its row on a heartbeat (GET /v1/nodes). */
 export const nodes = sqliteTable('nodes', {

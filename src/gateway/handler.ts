@@ -15,7 +15,7 @@
 // src/http/server.ts), never a slot of the cap. A failure answers through the same error mapping as
 // the admin API (src/request/errors.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteCache } from './route-cache.ts';
+import type { HostHit, RouteCache } from './route-cache.ts';
 import { newCallId } from './call-id.ts';
 import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from './invoke.ts';
 import type { CallSink, Invoker } from './types.ts';
@@ -25,6 +25,8 @@ import { bearer, verifyHs256 } from '../request/jwt.ts';
 import { errorResponse, noteError } from '../request/errors.ts';
 import type { Logger } from '../log.ts';
 import type { ErrorKind } from '../metrics/podfn.ts';
+import type { App } from '../models/app.ts';
+import type { Route } from '../models/route.ts';
 
 export interface GatewayDeps {
   cache: RouteCache;
@@ -46,8 +48,22 @@ export interface GatewayMetrics {
   error(kind: ErrorKind): void;
 }
 
-/** A node request listener for /r targets, plus its count of calls in flight (for metrics and nodes). */
-export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { inflight: () => number };
+/**
+ * A node request listener for /r targets, plus its count of calls in flight (for metrics and nodes),
+ * and the entry for Function URLs: `byHost` takes a request whose host name (request/host.ts) a route
+ * or app claims and serves it as that route, answering true; false (nothing claims it) leaves the
+ * request to the caller.
+ */
+export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  inflight: () => number;
+  byHost: (req: IncomingMessage, res: ServerResponse, host: string) => boolean;
+};
+
+/** How a Function URL call differs from an /r one: its URL and the target the function sees. */
+interface Via {
+  url: string;
+  target: string;
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: string[] = []): void {
   const buf = Buffer.from(JSON.stringify(body));
@@ -106,7 +122,20 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     }
     const found = deps.cache.lookup(appName, routePath);
     if (!found.ok) return fail(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
-    const { app, route } = found;
+    return serve(req, res, started, target, search, found.app, found.route);
+  }
+
+  /** One call of a resolved route, from the JWT check on: an /r call (above) or a Function URL call (`via`, below). */
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    target: string,
+    search: string,
+    app: App,
+    route: Route,
+    via?: Via,
+  ): Promise<void> {
     // per-route JWT (IronFunctions' jwt_key): checked before the body is read
     if (route.jwtKey) {
       const token = bearer(req.headers.authorization);
@@ -141,14 +170,14 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     try {
       const now = Date.now();
       const id = newCallId(now);
-      const url = `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
+      const url = via ? via.url : `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
       // the client going away cancels the call and frees its container
       const ac = new AbortController();
       const onClose = () => {
         if (!res.writableEnded) ac.abort();
       };
       res.once('close', onClose);
-      const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal });
+      const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal, target: via?.target });
 
       if (route.type === 'async') {
         await deps.calls.enqueue(call, now);
@@ -186,6 +215,15 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
     }
   }
 
+  function crashed(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (res.headersSent) return void res.destroy();
+    const answer = errorResponse(err);
+    noteError(deps.log, err, answer, { url: req.url });
+    // an ApiError's headers go out with it (e.g. 408 body timeout: Connection: close); a database
+    // that cannot take the async call is the platform's fault, not an overloaded node
+    fail(res, answer.status, answer.message, Object.entries(answer.headers).flat(), answer.cause === 'database' ? 'platform' : errorKind(answer.status));
+  }
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (inflight >= max) {
       // already full: shed at once, before reading the body or looking anything up (the cheapest answer);
@@ -193,14 +231,45 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       req.resume();
       return shed(res);
     }
-    handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      const answer = errorResponse(err);
-      noteError(deps.log, err, answer, { url: req.url });
-      // an ApiError's headers go out with it (e.g. 408 body timeout: Connection: close); a database
-      // that cannot take the async call is the platform's fault, not an overloaded node
-      fail(res, answer.status, answer.message, Object.entries(answer.headers).flat(), answer.cause === 'database' ? 'platform' : errorKind(answer.status));
-    });
+    handle(req, res).catch((err: unknown) => crashed(req, res, err));
   };
-  return Object.assign(handler, { inflight: () => inflight });
+
+  // ---- Function URLs: a host name claimed by a route (served at / and below) or an app (the path selects the route)
+  const scheme = deps.publicUrl?.startsWith('https:') ? 'https' : 'http';
+
+  async function handleHost(req: IncomingMessage, res: ServerResponse, hit: HostHit): Promise<void> {
+    const started = Date.now();
+    const target = req.url!;
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    const search = q < 0 ? '' : target.slice(q);
+    if (hasDotSegment(pathname)) return fail(res, 400, 'Path malformed: . and .. segments are not allowed');
+    // the URL the client used (the proxy in front terminates TLS: PODFN_PUBLIC_URL's scheme says which)
+    const via: Via = { url: `${scheme}://${req.headers.host}${target}`, target };
+    if (hit.route) return serve(req, res, started, target, search, hit.app, hit.route, via);
+    let routePath: string;
+    try {
+      routePath = decodeURIComponent(pathname);
+    } catch {
+      return fail(res, 400, 'Path malformed: bad percent-encoding');
+    }
+    const found = deps.cache.lookup(hit.app.name, routePath);
+    if (!found.ok) return fail(res, 404, found.missing === 'app' ? 'App not found' : 'Route not found');
+    return serve(req, res, started, target, search, found.app, found.route, via);
+  }
+
+  const byHost = (req: IncomingMessage, res: ServerResponse, host: string): boolean => {
+    // origin-form targets only (`*` and absolute forms stay with the caller's usual answer)
+    if (!deps.cache.hasHosts || req.url?.[0] !== '/') return false;
+    const hit = deps.cache.matchHost(host);
+    if (!hit) return false;
+    if (inflight >= max) {
+      req.resume();
+      shed(res);
+      return true;
+    }
+    handleHost(req, res, hit).catch((err: unknown) => crashed(req, res, err));
+    return true;
+  };
+  return Object.assign(handler, { inflight: () => inflight, byHost });
 }

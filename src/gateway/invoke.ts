@@ -61,6 +61,8 @@ export interface BuildCall {
   body: Buffer;
   now: number;
   signal?: AbortSignal;
+  /** a Function URL call: the path and query the function sees (the http format's target) */
+  target?: string;
 }
 
 export function buildCall(b: BuildCall): CallRequest {
@@ -74,6 +76,7 @@ export function buildCall(b: BuildCall): CallRequest {
     params: {},
     deadline: b.now + b.route.timeout * 1000,
     signal: b.signal,
+    target: b.target,
   };
 }
 

@@ -15,10 +15,15 @@ export interface CachedApp {
 
 export type Lookup = { ok: true; app: App; route: Route } | { ok: false; missing: 'app' | 'route' };
 
+/** A request's host name claimed by a route (served as that route) or by an app (the path selects the route). */
+export type HostHit = { app: App; route: Route } | { app: App; route?: undefined };
+
 export class RouteCache {
   private apps = new Map<string, CachedApp>();
   /** bumped on every reload; lets callers tell a route snapshot is stale */
   version = 0;
+  /** Function URLs, rebuilt after every reload (never on the call path): see matchHost */
+  private hosts: HostIndex = EMPTY_HOSTS;
 
   constructor(private readonly db: Queryable) {}
 
@@ -38,6 +43,7 @@ export class RouteCache {
       for (const [path, r] of old.routes) if (!same(r, now?.routes.get(path))) changed.routes.push([name, path]);
     }
     this.apps = next;
+    this.indexHosts();
     this.version++;
     return changed;
   }
@@ -50,6 +56,7 @@ export class RouteCache {
     if (!app) this.apps.delete(name);
     else if (entry) entry.app = app;
     else this.apps.set(name, { app, routes: new Map() });
+    this.indexHosts();
     this.version++;
     return changed;
   }
@@ -70,6 +77,7 @@ export class RouteCache {
     if (!app) {
       this.apps.delete(appName);
       if (entry0 && entry0.routes.size > 0) {
+        this.indexHosts();
         this.version++;
         return 'app';
       }
@@ -81,6 +89,7 @@ export class RouteCache {
       if (route) entry.routes.set(path, route);
       else entry.routes.delete(path);
     }
+    this.indexHosts();
     this.version++;
     return changed;
   }
@@ -94,6 +103,47 @@ export class RouteCache {
     return { ok: true, app: entry.app, route };
   }
 
+  /**
+   * Function URLs: what a request's host name (lower case, no port, no trailing dot: request/host.ts)
+   * is claimed by, or undefined. A route's own name first, then an app's exact name, then the app
+   * wildcard with the longest matching suffix (`*.fn.example.com` matches any name ending in
+   * `.fn.example.com`, not `fn.example.com` itself). Map lookups only: one, plus one per dot of the
+   * name when wildcards are claimed.
+   */
+  matchHost(host: string): HostHit | undefined {
+    const h = this.hosts;
+    const exact = h.exact.get(host);
+    if (exact) return exact;
+    if (h.wild.size === 0) return undefined;
+    for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) {
+      const app = h.wild.get(host.slice(dot));
+      if (app) return app;
+    }
+    return undefined;
+  }
+
+  /** Whether any host name is claimed: when not, the server skips host matching altogether. */
+  get hasHosts(): boolean {
+    return this.hosts.exact.size > 0 || this.hosts.wild.size > 0;
+  }
+
+  /** Rebuilt whole from the table after each reload (a few thousand names: well under a millisecond). */
+  private indexHosts(): void {
+    const exact = new Map<string, HostHit>();
+    const wild = new Map<string, HostHit>();
+    for (const { app } of this.apps.values()) {
+      for (const name of app.hosts ?? []) {
+        if (name.startsWith('*.')) wild.set(name.slice(1), { app });
+        else if (!exact.has(name)) exact.set(name, { app });
+      }
+    }
+    // a route's own name wins over an app's (the database keeps names unique; this only orders a
+    // moment where this node has seen one write and not yet the other)
+    for (const { app, routes } of this.apps.values())
+      for (const route of routes.values()) for (const name of route.hosts ?? []) exact.set(name, { app, route });
+    this.hosts = exact.size || wild.size ? { exact, wild } : EMPTY_HOSTS;
+  }
+
   get size(): { apps: number; routes: number } {
     let routes = 0;
     for (const a of this.apps.values()) routes += a.routes.size;
@@ -101,10 +151,24 @@ export class RouteCache {
   }
 }
 
-/** Same stored content (rows are small, flat JSON: comparing their text is exact enough). */
+interface HostIndex {
+  /** exact names: a route's, or an app's */
+  exact: Map<string, HostHit>;
+  /** app wildcards by suffix with its leading dot (`.fn.example.com`) */
+  wild: Map<string, HostHit>;
+}
+const EMPTY_HOSTS: HostIndex = { exact: new Map(), wild: new Map() };
+
+/**
+ * Same stored content (rows are small, flat JSON: comparing their text is exact enough). The claimed
+ * host names do not count: they never shape a container, so changing them drains nothing (the host
+ * index is rebuilt on every reload regardless).
+ */
 function same(a: App | Route | undefined, b: App | Route | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(a) === JSON.stringify(b);
+  const { hosts: _a, ...restA } = a;
+  const { hosts: _b, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
 }
 
 /** path.Clean-like: collapse `//`, drop a trailing slash, keep a leading one. */

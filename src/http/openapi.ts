@@ -54,6 +54,8 @@ const routeParam = {
   description: 'Route path; its slashes may be sent raw (/v1/apps/a/routes/hello/world) or encoded (%2Fhello%2Fworld)',
   schema: { type: 'string' },
 };
+/** Function URLs: a write whose `hosts` holds a name another route or app claims. */
+const hostTaken = err('A host name in hosts is already claimed: "Host <name> is already claimed by route <path> of app <app>" (or "by app <app>")');
 const common = { 400: err('Invalid input'), 413: err('Body too large'), 503: err('Database unavailable'), default: err('Unexpected error') };
 const appBody = (name: string) => ({ required: true, ...json(ref(name)) });
 const routeBodyRef = { required: true, ...json(ref('RouteBody')) };
@@ -96,7 +98,7 @@ function paths() {
         tags: ['Apps'],
         summary: 'Create an app',
         requestBody: appBody('NewAppBody'),
-        responses: { 200: ok('Created', ref('AppWrapper')), 409: err('App already exists'), ...common },
+        responses: { 200: ok('Created', ref('AppWrapper')), 409: err('App already exists, or a host name in hosts is already claimed (named)'), ...common },
       },
     },
     '/v1/apps/{app}': {
@@ -106,13 +108,13 @@ function paths() {
         tags: ['Apps'],
         summary: 'Update app config (merge; a key set to "" is removed)',
         requestBody: appBody('AppUpdateBody'),
-        responses: { 200: ok('Updated', ref('AppWrapper')), 404: err('App not found'), ...common },
+        responses: { 200: ok('Updated', ref('AppWrapper')), 404: err('App not found'), 409: hostTaken, ...common },
       },
       patch: {
         tags: ['Apps'],
         summary: 'Same as PUT',
         requestBody: appBody('AppUpdateBody'),
-        responses: { 200: ok('Updated', ref('AppWrapper')), 404: err('App not found'), ...common },
+        responses: { 200: ok('Updated', ref('AppWrapper')), 404: err('App not found'), 409: hostTaken, ...common },
       },
       delete: {
         tags: ['Apps'],
@@ -139,7 +141,7 @@ function paths() {
         tags: ['Routes'],
         summary: 'Create a route (and its app when missing)',
         requestBody: routeBodyRef,
-        responses: { 200: ok('Created', ref('RouteWrapper')), 409: err('Route already exists'), ...common },
+        responses: { 200: ok('Created', ref('RouteWrapper')), 409: err('Route already exists, or a host name in hosts is already claimed (named)'), ...common },
       },
     },
     '/v1/apps/{app}/routes/{route}': {
@@ -149,13 +151,13 @@ function paths() {
         tags: ['Routes'],
         summary: 'Create or update a route (upsert; fields merged; path immutable)',
         requestBody: routeBodyRef,
-        responses: { 200: ok('Updated', ref('RouteWrapper')), ...common },
+        responses: { 200: ok('Updated', ref('RouteWrapper')), 409: hostTaken, ...common },
       },
       patch: {
         tags: ['Routes'],
         summary: 'Update an existing route (fields merged)',
         requestBody: routeBodyRef,
-        responses: { 200: ok('Updated', ref('RouteWrapper')), 404: err('App or route not found'), ...common },
+        responses: { 200: ok('Updated', ref('RouteWrapper')), 404: err('App or route not found'), 409: hostTaken, ...common },
       },
       delete: { tags: ['Routes'], summary: 'Delete a route', responses: { 200: ok('Deleted', ref('Message')), 404: err('Route not found') } },
     },
@@ -237,7 +239,12 @@ export function openApiDocument(limits: RouteLimits) {
   if (!doc) {
     doc = {
       openapi: '3.0.3',
-      info: { title: 'podfn', version: VERSION, description: 'IronFunctions-compatible serverless platform (admin API, invocation gateway).' },
+      info: {
+        title: 'podfn',
+        version: VERSION,
+        description:
+          "IronFunctions-compatible serverless platform (admin API, invocation gateway). Function URLs: a request whose Host is a name a route claims (route `hosts`) is that route's call at any path, as /r/{app}/{route} answers it; a name an app claims (app `hosts`, exact or *.suffix) selects the route by the request path. A claimed host serves only its function (its /v1, /r and system paths included); other hosts are served as documented here.",
+      },
       paths: paths(),
       components: { schemas: componentSchemas(components(limits)) },
     };

@@ -1,5 +1,8 @@
 // The node HTTP server, where every request enters: /r goes to the plain-node gateway handler
 // (src/gateway/handler.ts, handed in by src/main.ts), everything else to the Hono admin app (app.ts).
+// Function URLs come first: a request whose Host a route or app claims goes to the gateway whatever its
+// path (/v1 and /r included: a claimed host serves only its function); an unclaimed host goes on as
+// above. A malformed Host header is refused (400) before either.
 // Also the request-header limits: node itself refuses headers over maxHeaderSize (431); this file
 // refuses more than maxHeaders header fields (431) and turns node's parser errors into clean JSON
 // answers instead of node's bodiless default.
@@ -11,6 +14,7 @@ import type { Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { setBodyTimeout } from '../request/body.ts';
+import { requestHostName } from '../request/host.ts';
 
 export interface ServerLimits {
   /** max header fields per request (431 above) */
@@ -86,11 +90,15 @@ function requestErrorAnswer(err: unknown): Response {
   return new Response(JSON.stringify({ error: { message } }), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-export function createHttpServer(app: Hono, gateway: http.RequestListener, limits: ServerLimits = {}): http.Server {
+/** The gateway as the server uses it: /r targets, and Function URLs (GatewayHandler's byHost). */
+export type GatewayListener = http.RequestListener & { byHost?: (req: http.IncomingMessage, res: http.ServerResponse, host: string) => boolean };
+
+export function createHttpServer(app: Hono, gateway: GatewayListener, limits: ServerLimits = {}): http.Server {
   const admin = getRequestListener(app.fetch, { errorHandler: requestErrorAnswer });
   const maxHeaders = limits.maxHeaders ?? 100;
   const tooMany = Buffer.from(JSON.stringify({ error: { message: `Too many request headers: the limit is ${maxHeaders}` } }));
   const noHost = Buffer.from(JSON.stringify({ error: { message: 'Bad request: missing Host header' } }));
+  const badHost = Buffer.from(JSON.stringify({ error: { message: 'Bad request: invalid Host header' } }));
   const headersTimeout = limits.headersTimeoutMs ?? 10_000;
   const bodyTimeout = limits.bodyTimeoutMs ?? 10_000;
   setBodyTimeout(bodyTimeout);
@@ -119,6 +127,13 @@ export function createHttpServer(app: Hono, gateway: http.RequestListener, limit
       res.writeHead(400, ['Content-Type', 'application/json', 'Content-Length', String(noHost.length), 'Connection', 'close']);
       return void res.end(noHost);
     }
+    const host = requestHostName(req.headers.host);
+    if (host === null) {
+      req.resume();
+      res.writeHead(400, ['Content-Type', 'application/json', 'Content-Length', String(badHost.length), 'Connection', 'close']);
+      return void res.end(badHost);
+    }
+    if (host !== '' && gateway.byHost?.(req, res, host)) return;
     if (isGatewayTarget(req.url)) gateway(req, res);
     else void admin(req, res);
   });

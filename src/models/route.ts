@@ -23,6 +23,8 @@ export interface Route {
   config: Record<string, string>;
   /** HS256 key for per-route JWT on /r (IronFunctions' jwt_key); write-only, never returned */
   jwtKey?: string;
+  /** Function URLs: host names this route answers on at / (normalised, see schemas/hosts.ts); absent when none */
+  hosts?: string[];
 }
 
 /** Route fields as given in a body, before defaults. Absent fields are left out. */
@@ -39,6 +41,8 @@ export interface RoutePatch {
   config?: Record<string, string>;
   /** "" removes the key */
   jwtKey?: string;
+  /** replaces the claimed host names; [] removes them */
+  hosts?: string[];
 }
 
 /** Validates a route path (see routePath); returns it without a trailing slash. */
@@ -81,6 +85,7 @@ export function parseRouteBody(body: unknown, limits: RouteLimits): RoutePatch {
     headers: r.headers,
     config: r.config,
     jwtKey: r.jwt_key,
+    hosts: r.hosts,
   };
   for (const k of Object.keys(out) as (keyof RoutePatch)[]) if (out[k] === undefined) delete out[k];
   return out;
@@ -112,14 +117,16 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
     idleTimeout: patch.idleTimeout || DEFAULTS.idleTimeout,
     config: mergeConfig({}, patch.config ?? {}, 'route config'),
     ...(patch.jwtKey ? { jwtKey: patch.jwtKey } : {}),
+    ...(patch.hosts?.length ? { hosts: patch.hosts } : {}),
   };
 }
 
 /** Update merge: given scalars replace, config merges ("" removes), headers replace per name. */
 export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string): Route {
   if (patch.path && patch.path !== urlPath) throw badRequest('Could not update route - path is immutable');
-  const { jwtKey: oldKey, ...rest } = old;
+  const { jwtKey: oldKey, hosts: oldHosts, ...rest } = old;
   const jwtKey = patch.jwtKey === undefined ? oldKey : patch.jwtKey || undefined;
+  const hosts = patch.hosts ?? oldHosts;
   return {
     ...rest,
     image: patch.image ?? old.image,
@@ -132,6 +139,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     headers: patch.headers ? mergeHeaders(old.headers, patch.headers) : old.headers,
     config: patch.config ? mergeConfig(old.config, patch.config, 'route config') : old.config,
     ...(jwtKey ? { jwtKey } : {}),
+    ...(hosts?.length ? { hosts } : {}),
   };
 }
 
@@ -160,5 +168,6 @@ export function routeJson(r: Route): RouteJson {
   if (Object.keys(r.headers).length > 0) out.headers = r.headers;
   if (r.jwtKey) out.jwt_protected = true;
   if (r.jwtKey && isWeakJwtKey(r.jwtKey)) out.jwt_key_weak = true;
+  if (r.hosts?.length) out.hosts = r.hosts;
   return out;
 }

@@ -31,6 +31,8 @@ export interface CallRequest {
   body: Buffer;
   /** path params (`/users/:id` -> {id: "42"}) */
   params: Record<string, string>;
+  /** the target the http format sends when it is not /r's route-relative one: a Function URL call's own path and query */
+  target?: string;
   /** epoch ms after which the call is timed out (timeout counted from submission) */
   deadline: number;
   /** aborted when the client goes away or the server shuts down */

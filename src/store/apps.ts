@@ -9,34 +9,49 @@ import { logAppChange } from './cluster.ts';
 import type { App } from '../models/app.ts';
 import { Errors } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { hostConflict, isHostClaimViolation } from './hosts.ts';
 
-const toApp = (r: { name: string; config: Record<string, string> }): App => ({ name: r.name, config: r.config ?? {} });
+const toApp = (r: { name: string; config: Record<string, string>; hosts: string[] | null }): App => ({
+  name: r.name,
+  config: r.config ?? {},
+  ...(r.hosts?.length ? { hosts: r.hosts } : {}),
+});
+const appColumns = { name: apps.name, config: apps.config, hosts: apps.hosts };
 
 export async function listApps(db: Queryable): Promise<App[]> {
-  const rows = await db.select({ name: apps.name, config: apps.config }).from(apps).orderBy(asc(apps.name));
+  const rows = await db.select(appColumns).from(apps).orderBy(asc(apps.name));
   return rows.map(toApp);
 }
 
 export async function getApp(db: Queryable, name: string): Promise<App | undefined> {
-  const row = await db.select({ name: apps.name, config: apps.config }).from(apps).where(eq(apps.name, name)).get();
+  const row = await db.select(appColumns).from(apps).where(eq(apps.name, name)).get();
   return row && toApp(row);
 }
 
 export async function insertApp(db: Queryable, app: App): Promise<App> {
   const now = Date.now();
   try {
-    await db.insert(apps).values({ name: app.name, config: app.config, createdAt: now, updatedAt: now });
+    await db.insert(apps).values({ name: app.name, config: app.config, hosts: app.hosts ?? [], createdAt: now, updatedAt: now });
   } catch (e) {
+    if (isHostClaimViolation(e)) throw await hostConflict(db, app.hosts ?? [], { appName: app.name, path: null });
     if (isUniqueViolation(e)) throw Errors.appExists();
     throw e;
   }
   return app;
 }
 
-/** Writes the merged config computed by the caller; `expected` guards against a lost update. */
-export async function updateAppConfig(db: Queryable, name: string, config: Record<string, string>): Promise<boolean> {
-  const res = await db.update(apps).set({ config, updatedAt: Date.now() }).where(eq(apps.name, name));
-  return res.rowsAffected > 0;
+/** Writes the merged config (and the claimed hosts, when given) computed by the caller. */
+export async function updateAppConfig(db: Queryable, name: string, config: Record<string, string>, hosts?: string[]): Promise<boolean> {
+  try {
+    const res = await db
+      .update(apps)
+      .set({ config, updatedAt: Date.now(), ...(hosts ? { hosts } : {}) })
+      .where(eq(apps.name, name));
+    return res.rowsAffected > 0;
+  } catch (e) {
+    if (hosts && isHostClaimViolation(e)) throw await hostConflict(db, hosts, { appName: name, path: null });
+    throw e;
+  }
 }
 
 /** Deletes an app that has no routes, in one statement. */

@@ -8,6 +8,7 @@ import type { Route } from '../models/route.ts';
 import { Errors, badRequest } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import { HISTORY_KEEP, historyStatements, listHistory, recordVersion, routeOfDefinition, type HistoryAction } from './route-history.ts';
+import { hostConflict, isHostClaimViolation } from './hosts.ts';
 
 export function toRoute(r: RouteRow): Route {
   return {
@@ -23,6 +24,7 @@ export function toRoute(r: RouteRow): Route {
     idleTimeout: r.idleTimeout,
     config: r.config ?? {},
     ...(r.jwtKey ? { jwtKey: r.jwtKey } : {}),
+    ...(r.hosts?.length ? { hosts: r.hosts } : {}),
   };
 }
 
@@ -40,6 +42,7 @@ function toRow(r: Route, now: number) {
     idleTimeout: r.idleTimeout,
     config: r.config,
     jwtKey: r.jwtKey ?? null,
+    hosts: r.hosts ?? [],
     createdAt: now,
     updatedAt: now,
   };
@@ -76,6 +79,8 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
       ...historyStatements(db, route, 'create', now),
     ]);
   } catch (e) {
+    // a host name claimed elsewhere fails the same batch (host_claims, filled by a trigger)
+    if (isHostClaimViolation(e)) throw await hostConflict(db, route.hosts ?? [], { appName: route.appName, path: route.path });
     if (isUniqueViolation(e)) throw Errors.routeExists();
     throw e;
   }
@@ -89,10 +94,17 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
 export async function updateRoute(db: Queryable, route: Route, action: HistoryAction = 'update', restoredFrom?: number): Promise<boolean> {
   const now = Date.now();
   const { createdAt: _c, appName: _a, path: _p, ...fields } = toRow(route, now);
-  const res = await db
-    .update(routes)
-    .set(fields)
-    .where(and(eq(routes.appName, route.appName), eq(routes.path, route.path)));
+  let res;
+  try {
+    res = await db
+      .update(routes)
+      .set(fields)
+      .where(and(eq(routes.appName, route.appName), eq(routes.path, route.path)));
+  } catch (e) {
+    // a host name claimed elsewhere fails the statement (host_claims, filled by a trigger)
+    if (isHostClaimViolation(e)) throw await hostConflict(db, route.hosts ?? [], { appName: route.appName, path: route.path });
+    throw e;
+  }
   if (res.rowsAffected === 0) return false;
   await recordVersion(db, route, action, now, restoredFrom);
   return true;

@@ -39,7 +39,7 @@ export function appsApi(deps: HttpDeps) {
       const app = await apps.getApp(tx, name);
       if (!app) throw Errors.appNotFound();
       const next = applyAppUpdate(app, patch);
-      await apps.updateAppConfig(tx, name, next.config);
+      await apps.updateAppConfig(tx, name, next.config, next.hosts ?? []);
       return next;
     });
     await changes.appChanged(name);

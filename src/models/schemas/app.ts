@@ -2,8 +2,9 @@
 // JSON clients get back. Messages are the seed's; its broken character check is replaced by the
 // intended one (letters, digits, _ and -).
 import { z } from 'zod';
-import { utf8Bytes, wrapped } from './kit.ts';
+import { absentable, utf8Bytes, wrapped } from './kit.ts';
 import { configMap } from './maps.ts';
+import { appHosts, hostsJson } from './hosts.ts';
 
 export const APP_NAME_MAX = 30;
 export const APP_NAME = /^[A-Za-z0-9_-]+$/;
@@ -20,7 +21,11 @@ export const appName = z
 const WRAPPER = { missing: 'Missing new application', notObject: 'Invalid app: must be an object' };
 
 /** POST /v1/apps: {"app":{"name":..,"config":{..}}}; config keys set to "" are left out. */
-export const newAppBody = wrapped('app', { name: appName, config: configMap('app config', { allowEmpty: false }) }, WRAPPER);
+export const newAppBody = wrapped(
+  'app',
+  { name: appName, config: configMap('app config', { allowEmpty: false }), hosts: absentable(appHosts, { emptyIsAbsent: false }) },
+  WRAPPER,
+);
 
 export const NAME_IMMUTABLE = 'Could not update app - name is immutable';
 
@@ -34,11 +39,11 @@ const updateConfig = configMap('app config', { allowEmpty: true });
  * (`appUpdateName`), so these schemas stay built once.
  */
 export const appUpdateName = wrapped('app', { name: updateName }, WRAPPER);
-export const appUpdateBody = wrapped('app', { name: updateName, config: updateConfig }, WRAPPER);
+export const appUpdateBody = wrapped('app', { name: updateName, config: updateConfig, hosts: absentable(appHosts, { emptyIsAbsent: false }) }, WRAPPER);
 
 const stringMap = z.record(z.string(), z.string());
 
-export const appJson = z.object({ name: appName, config: stringMap });
+export const appJson = z.object({ name: appName, config: stringMap, hosts: hostsJson });
 export type AppJson = z.infer<typeof appJson>;
 
 export const appAnswer = z.object({ message: z.string(), app: appJson });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { absentable, intIn, utf8Bytes, wrapped } from './kit.ts';
 import { configMap, headerMap } from './maps.ts';
+import { routeHosts, hostsJson } from './hosts.ts';
 
 export const ROUTE_PATH_MAX = 256;
 export const IMAGE_MAX = 512;
@@ -105,6 +106,7 @@ export function routeFields(limits: RouteLimits) {
     headers: headerMap({ allowEmpty: true }),
     config: configMap('route config', { allowEmpty: true }),
     jwt_key: absentable(jwtKey, nonNull),
+    hosts: absentable(routeHosts, nonNull),
   };
 }
 
@@ -134,6 +136,7 @@ export const routeJson = z.object({
     .literal(true)
     .optional()
     .meta({ description: 'present when the jwt_key is shorter than 32 bytes (stored before that rule; it still works: replace it)' }),
+  hosts: hostsJson,
 });
 export type RouteJson = z.infer<typeof routeJson>;
 

@@ -38,9 +38,11 @@ export function rfc3339(epochMs: number): string {
 /**
  * The route-relative URL of the call: the path after `/r/<app>` plus the query, e.g. `/hello?x=1`.
  * `/r/<app>` may follow a base path (PODFN_PUBLIC_URL=https://host/fn gives /fn/r/<app>/...). Falls
- * back to the route path when the client URL is not under `/r/<app>` (async calls, other mounts).
+ * back to the route path when the client URL is not under `/r/<app>` (async calls, other mounts). A call
+ * that came in on a Function URL (a host name its route claims) carries its own target instead.
  */
 export function routeRelativeUrl(call: CallRequest): string {
+  if (call.target !== undefined) return call.target;
   const u = new URL(call.url, 'http://localhost');
   const prefix = `/r/${encodeURIComponent(call.fn.appName)}/`;
   const at = u.pathname.indexOf(prefix);
