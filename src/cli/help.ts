@@ -3,11 +3,14 @@ export const HELP = `podfn: manage and call functions on a podfn gateway
 
 usage: podfn <command> [options]            (--json on any command prints JSON for scripts)
 
-  apps list | create <name> [-c K=V...] | inspect <name> | update <name> -c K=V... | delete <name>
+  apps list | create <name> [-c K=V...] [--host H...] | inspect <name> | update <name> [-c K=V...] [--host H... | --no-hosts]
+       | delete <name>          (app --host: a name or *.suffix wildcard; the request path selects the route)
   routes list <app>
   routes create <app> <path> --image <image> [--memory MiB] [--type sync|async] [--format default|http|json]
-                [--timeout s] [--idle-timeout s] [--max-concurrency n] [-c K=V...] [-H Name=value...]
-  routes inspect|delete <app> <path>     routes update <app> <path> [same field options]
+                [--timeout s] [--idle-timeout s] [--max-concurrency n] [-c K=V...] [-H Name=value...] [--host H...]
+  routes inspect|delete <app> <path>     routes update <app> <path> [same field options] [--no-hosts]
+  (--host: a Function URL, a host name served as this function without /r/{app}; an update's --host
+   replaces the names, --no-hosts releases them; a name claimed elsewhere is refused naming its owner)
   routes history <app> <path>            the last 10 definitions, newest first (back 1 = the previous)
   rollback <app> <path> [N]              restore the definition N versions back (default 1); rolls out like an update
   config set <app> [<route>] <KEY> <VALUE>     config unset <app> [<route>] <KEY>

@@ -37,7 +37,7 @@ test('apps create/list/inspect/update/delete with --json', async () => {
   r = await cli(['apps', 'delete', `${APP}-tmp`, '--json']);
   assert.equal(jsonOf(r), { deleted: `${APP}-tmp` });
   r = await cli(['apps', 'list']);
-  assert.match(r.stdout, /^NAME\s+CONFIG\n/);
+  assert.match(r.stdout, /^NAME\s+CONFIG\s+HOSTS\n/);
   assert.match(r.stdout, new RegExp(`\\n${APP}\\s+B,C\\n`));
 });
 
@@ -156,6 +156,37 @@ test('call: stdin is the body, stdout the response; --json and --async', async (
   r = await cli(['calls', 'list', APP]);
   assert.match(r.stdout, /^ID\s+ROUTE\s+STATUS\s+CREATED\n/);
   assert.match(r.stdout, new RegExp(id));
+});
+
+test('Function URLs: --host on apps and routes, shown by inspect; --no-hosts; a taken name exits 4 naming its owner', async () => {
+  const app = `${APP}-h`;
+  let r = await cli(['apps', 'create', app, '--host', `*.${app}.test`, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(jsonOf(r), { name: app, config: {}, hosts: [`*.${app}.test`] });
+  r = await cli(['routes', 'create', app, '/h', '--image', image('echo'), '--host', `one.${app}.test`, '--host', `Two.${app}.test`]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `created route ${app}/h (${image('echo')}), on one.${app}.test, two.${app}.test\n`);
+  r = await cli(['routes', 'inspect', app, '/h']);
+  assert.match(r.stdout, new RegExp(`\\nhosts: one\\.${app}\\.test, two\\.${app}\\.test\\n`));
+  r = await cli(['apps', 'inspect', app]);
+  assert.match(r.stdout, new RegExp(`\\nhosts: \\*\\.${app}\\.test\\n`));
+  r = await cli(['routes', 'create', APP, '/taken', '--image', image('echo'), '--host', `one.${app}.test`]);
+  assert.is(r.code, 4, r.stderr);
+  assert.match(r.stderr, `Host one.${app}.test is already claimed by route /h of app ${app}`);
+  r = await cli(['routes', 'update', app, '/h', '--no-hosts', '--json']);
+  assert.is(jsonOf(r).hosts, undefined);
+  r = await cli(['apps', 'update', app, '--host', `api.${app}.test`, '--json']);
+  assert.equal(jsonOf(r), { name: app, config: {}, hosts: [`api.${app}.test`] });
+  r = await cli(['apps', 'update', app, '--host', 'x.test', '--no-hosts']);
+  assert.is(r.code, 2);
+  r = await cli(['routes', 'create', app, '/bad', '--image', image('echo'), '--host', 'not_a_host.test']);
+  assert.is(r.code, 4);
+  assert.match(r.stderr, /Invalid route host "not_a_host\.test"/);
+  r = await cli(['apps', 'delete', app, '--json']);
+  assert.is(r.code, 4, 'the app still has its route');
+  await cli(['routes', 'delete', app, '/h']);
+  r = await cli(['apps', 'delete', app]);
+  assert.is(r.code, 0, r.stderr);
 });
 
 test('unknown app, route and call: exit 3 with what to do', async () => {

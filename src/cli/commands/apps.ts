@@ -3,27 +3,30 @@ import { admin, enc } from '../api.ts';
 import { bool, keyValues, list, parse, positionals } from '../args.ts';
 import { usage } from '../errors.ts';
 import { details, emit, line, table, type Out } from '../output.ts';
+import { hostsField, onHosts } from './routes.ts';
 
 interface App {
   name: string;
   config?: Record<string, string>;
+  hosts?: string[];
 }
 
 const notFound = 'list the apps with `podfn apps list`, or create it with `podfn apps create <name>`';
 
 export async function apps(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
-  const p = parse(rest, { config: { type: 'string', multiple: true, short: 'c' } });
+  const p = parse(rest, { config: { type: 'string', multiple: true, short: 'c' }, host: { type: 'string', multiple: true }, 'no-hosts': { type: 'boolean' } });
   const out: Out = { json: bool(p.values, 'json') };
   const config = keyValues(list(p.values, 'config'), 'config');
+  const hosts = hostsField(p.values);
   switch (sub) {
     case 'list': {
       positionals(p, 'apps list', []);
       const r = await admin<{ apps: App[] }>('GET', '/v1/apps');
       emit(out, r.apps, () =>
         table(
-          ['name', 'config'],
-          r.apps.map((a) => [a.name, Object.keys(a.config ?? {}).join(',')]),
+          ['name', 'config', 'hosts'],
+          r.apps.map((a) => [a.name, Object.keys(a.config ?? {}).join(','), (a.hosts ?? []).join(',')]),
           'no apps',
         ),
       );
@@ -31,8 +34,8 @@ export async function apps(argv: string[]): Promise<void> {
     }
     case 'create': {
       const [name] = positionals(p, 'apps create', ['name']);
-      const r = await admin<{ app: App }>('POST', '/v1/apps', { app: { name, config } });
-      emit(out, r.app, () => line(`created app ${r.app.name}`));
+      const r = await admin<{ app: App }>('POST', '/v1/apps', { app: { name, config, ...hosts } });
+      emit(out, r.app, () => line(`created app ${r.app.name}${onHosts(r.app.hosts)}`));
       return;
     }
     case 'inspect': {
@@ -43,8 +46,9 @@ export async function apps(argv: string[]): Promise<void> {
     }
     case 'update': {
       const [name] = positionals(p, 'apps update', ['name']);
-      if (!Object.keys(config).length) throw usage('apps update needs at least one --config KEY=VALUE (KEY= removes it)');
-      const r = await admin<{ app: App }>('PATCH', `/v1/apps/${enc(name!)}`, { app: { config } }, notFound);
+      if (!Object.keys(config).length && !hosts.hosts)
+        throw usage('apps update needs at least one --config KEY=VALUE (KEY= removes it), --host NAME or --no-hosts');
+      const r = await admin<{ app: App }>('PATCH', `/v1/apps/${enc(name!)}`, { app: { config, ...hosts } }, notFound);
       emit(out, r.app, () => line(`updated app ${r.app.name}`));
       return;
     }

@@ -16,6 +16,7 @@ export interface Route {
   max_concurrency?: number;
   config?: Record<string, string>;
   headers?: Record<string, string[]>;
+  hosts?: string[];
 }
 
 const ROUTE_OPTIONS = {
@@ -28,6 +29,8 @@ const ROUTE_OPTIONS = {
   'max-concurrency': { type: 'string' },
   config: { type: 'string', multiple: true, short: 'c' },
   header: { type: 'string', multiple: true, short: 'H' },
+  host: { type: 'string', multiple: true },
+  'no-hosts': { type: 'boolean' },
 } as const;
 
 /** The route fields given on the command line (only those given: updates merge). */
@@ -49,12 +52,28 @@ function routeFields(v: Values): Record<string, unknown> {
   if (Object.keys(config).length) r.config = config;
   const headers = keyValues(list(v, 'header'), 'header');
   if (Object.keys(headers).length) r.headers = headers;
-  return r;
+  return { ...r, ...hostsField(v) };
+}
+
+/**
+ * Function URLs: `--host NAME` (repeatable) sets the claimed names (an update replaces the list),
+ * `--no-hosts` releases them all. Shared by routes and apps.
+ */
+export function hostsField(v: Values): { hosts?: string[] } {
+  const hosts = list(v, 'host');
+  if (bool(v, 'no-hosts')) {
+    if (hosts.length) throw usage('--host and --no-hosts contradict each other');
+    return { hosts: [] };
+  }
+  return hosts.length ? { hosts } : {};
 }
 
 export function routeNotFound(app: string): string {
   return `list the routes with \`podfn routes list ${app}\`, or check the app name with \`podfn apps list\``;
 }
+
+/** ` on https://a, https://b` for a create's one line, or nothing. */
+export const onHosts = (hosts: string[] | undefined) => (hosts?.length ? `, on ${hosts.join(', ')}` : '');
 
 export function normalizePath(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
@@ -87,7 +106,7 @@ export async function routes(argv: string[]): Promise<void> {
       const fields = routeFields(p.values);
       if (fields.image === undefined) throw usage('routes create needs --image <image>, e.g. --image localhost/hello:0.0.1');
       const r = await admin<{ route: Route }>('POST', `/v1/apps/${enc(app!)}/routes`, { route: { ...fields, path: normalizePath(path!) } });
-      emit(out, r.route, () => line(`created route ${app}${r.route.path} (${r.route.image})`));
+      emit(out, r.route, () => line(`created route ${app}${r.route.path} (${r.route.image})${onHosts(r.route.hosts)}`));
       return;
     }
     case 'inspect': {
@@ -101,7 +120,7 @@ export async function routes(argv: string[]): Promise<void> {
       const fields = routeFields(p.values);
       if (!Object.keys(fields).length)
         throw usage(
-          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header)',
+          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header, --host, --no-hosts)',
         );
       const r = await admin<{ route: Route }>('PATCH', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, { route: fields }, routeNotFound(app!));
       emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));
