@@ -189,7 +189,7 @@ export const settings = {
     '/run/podfn/sockets',
     "host folder for hot containers' sockets (short: socket paths must stay < 107 bytes)",
   ],
-  PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above)'],
+  PODFN_MAX_RESPONSE_BYTES: [int(1024, 1024 * MiB), String(6 * MiB), 'max function response size (502 above; a streamed `http` answer is cut short there)'],
   PODFN_MAX_LOG_BYTES: [int(0, 1024 * MiB), String(MiB), 'max log bytes kept per call (truncated above)'],
   PODFN_TOTAL_MEMORY_MB: [int(0, 1024 * 1024 * 1024), '0', "memory (MiB) the runner may promise to containers (0 = the host's total)"],
   PODFN_MEMORY_WAIT_MS: [

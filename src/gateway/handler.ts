@@ -12,15 +12,19 @@
 // sheds load with an immediate 503; a route whose hot containers and queue are full answers 429; both
 // carry Retry-After. A call counts against the cap only once its body is in: a client that sends its
 // body slowly holds a connection (bounded by the body deadline and the per-client connection cap,
-// src/http/server.ts), never a slot of the cap. A failure answers through the same error mapping as
-// the admin API (src/request/errors.ts).
+// src/http/server.ts), never a slot of the cap. Hot `http` calls stream: their answer goes to the
+// client as the function writes it (the runner writes through a ResponseSink), and a body still
+// arriving past STREAM_BODY_AFTER flows into the function (it counts from then on, bounded by the
+// body deadline). A failure answers through the same error mapping as the admin API
+// (src/request/errors.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostHit, RouteCache } from './route-cache.ts';
 import { newCallId } from './call-id.ts';
-import { buildCall, rawHeaderMap, responseOf, usesPayloadParam } from './invoke.ts';
+import { buildCall, rawHeaderMap, responseOf, streamedHeaders, usesPayloadParam } from './invoke.ts';
 import type { CallSink, Invoker } from './types.ts';
+import type { ResponseSink } from '../runner/types.ts';
 import { hasDotSegment } from '../request/dot-segments.ts';
-import { readIncoming } from '../request/body.ts';
+import { readIncoming, readOrStream, StreamedBody } from '../request/body.ts';
 import { bearer, verifyHs256 } from '../request/jwt.ts';
 import { errorResponse, noteError } from '../request/errors.ts';
 import type { Logger } from '../log.ts';
@@ -88,6 +92,28 @@ const errorKind = (status: number): ErrorKind =>
               ? 'internal'
               : 'bad_request';
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A body still arriving after this many bytes streams into a hot `http` function instead of being read
+ * whole first. Below it (most bodies: one or a few packets) the call starts only once the body is in,
+ * so a slow client holds a connection, never a container; above it the call starts at once and a slow
+ * client may hold its container, for at most the body deadline (PODFN_BODY_TIMEOUT_MS, counted from
+ * the body's first byte) and at the price of 64 KiB sent.
+ */
+const STREAM_BODY_AFTER = 64 * 1024;
+
+/**
+ * The call is over but its streamed body is not all in: nobody reads the rest, so the connection ends
+ * with this answer (Connection: close, or ended after a streamed answer that already went out).
+ */
+function dropRest(body: StreamedBody, res: ServerResponse): void {
+  body.destroy();
+  if (!res.headersSent) res.shouldKeepAlive = false;
+  else if (!res.writableFinished) res.once('finish', () => res.socket?.end());
+  else res.socket?.end();
+}
+
 /** Adds Retry-After to the flat header list of a shed call (429 route busy, 503 platform busy). */
 function withRetryAfter(status: number, headers: string[]): string[] {
   return status === 429 || status === 503 ? [...headers, 'Retry-After', '1'] : headers;
@@ -150,22 +176,35 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
 
     const method = req.method ?? 'GET';
     const limit = route.type === 'async' ? deps.asyncBodyLimit : deps.syncBodyLimit;
+    // hot `http` calls stream both ways; `default` and `json` need the whole answer (exit code,
+    // envelope), async calls a stored body, HEAD has no body to stream
+    const streams = route.format === 'http' && route.type !== 'async' && method !== 'HEAD';
     let body: Buffer;
+    let bodyStream: StreamedBody | undefined;
+    let declared = NaN;
     if (usesPayloadParam(method)) {
       body = Buffer.from(new URLSearchParams(search).get('payload') ?? '');
       req.resume();
     } else {
-      const declared = Number(req.headers['content-length'] ?? NaN);
+      declared = Number(req.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > limit) {
         req.resume();
         return fail(res, 413, `Request body too large: the limit is ${limit} bytes`, ['Connection', 'close']);
       }
-      body = await readIncoming(req, limit);
+      const got = streams ? await readOrStream(req, limit, STREAM_BODY_AFTER) : await readIncoming(req, limit);
+      if (got instanceof StreamedBody) {
+        bodyStream = got;
+        body = EMPTY;
+      } else body = got;
     }
     if (body.length > limit) return fail(res, 413, `Request body too large: the limit is ${limit} bytes`);
 
-    // counted from here, not from the request's arrival: slow or unfinished bodies must not fill the cap
-    if (inflight >= max) return shed(res);
+    // counted from here, not from the request's arrival: slow or unfinished bodies must not fill the
+    // cap (a streamed body counts from its first STREAM_BODY_AFTER bytes, when it starts to flow)
+    if (inflight >= max) {
+      if (bodyStream) dropRest(bodyStream, res);
+      return shed(res);
+    }
     inflight++;
     try {
       const now = Date.now();
@@ -177,7 +216,32 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
         if (!res.writableEnded) ac.abort();
       };
       res.once('close', onClose);
-      const call = buildCall({ id, app, route, method, url, headers: rawHeaderMap(req.rawHeaders), body, now, signal: ac.signal, target: via?.target });
+      const sink: ResponseSink | undefined = streams
+        ? {
+            start(status, fnHeaders, length) {
+              const headers = withRetryAfter(status, streamedHeaders(fnHeaders, route, id));
+              if (length !== undefined) headers.push('Content-Length', String(length));
+              // no length: node sends it chunked (HTTP/1.1) or closes the connection at its end (1.0)
+              res.writeHead(status, headers);
+              return res;
+            },
+          }
+        : undefined;
+      const call = buildCall({
+        id,
+        app,
+        route,
+        method,
+        url,
+        headers: rawHeaderMap(req.rawHeaders),
+        body,
+        bodyStream,
+        bodyLength: bodyStream && Number.isFinite(declared) ? declared : undefined,
+        sink,
+        now,
+        signal: ac.signal,
+        target: via?.target,
+      });
 
       if (route.type === 'async') {
         await deps.calls.enqueue(call, now);
@@ -187,27 +251,38 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       }
       const ran = await deps.runner.run(call);
       // the route's own cap (hot containers + queue) is a client-side "slow down", not a server fault
-      const result = ran.throttled ? { ...ran, status: 429 } : ran;
-      const out = responseOf(result, route, id);
-      if (!res.destroyed) {
-        res.writeHead(out.status, [...withRetryAfter(out.status, out.headers), 'Content-Length', String(out.body.length)]);
-        res.end(method === 'HEAD' ? undefined : out.body);
+      let result = ran.throttled ? { ...ran, status: 429 } : ran;
+      const bodyFault = bodyStream?.failure;
+      // the client's body failed while it streamed (cap, deadline, gone): its status, not the runner's
+      if (bodyFault) result = { ...result, status: bodyFault.status, error: bodyFault.message, outcome: 'error', reason: undefined };
+      if (bodyStream && !bodyStream.complete) dropRest(bodyStream, res);
+      let status = result.status;
+      if (!result.streamed) {
+        const out = responseOf(result, route, id);
+        status = out.status;
+        if (!res.destroyed && !res.headersSent) {
+          res.writeHead(out.status, [...withRetryAfter(out.status, out.headers), 'Content-Length', String(out.body.length)]);
+          res.end(method === 'HEAD' ? undefined : out.body);
+        } else if (!res.writableEnded) res.destroy(); // a streamed answer cut short before the runner knew
       }
       deps.calls.recordSync(call, result, now);
       if (metrics) {
         const startMs = result.coldStart && result.startedAt !== undefined ? result.startedAt - now : -1;
-        metrics.call(route, app.name, route.path, route.format, out.status, Date.now() - started, result.coldStart === true, startMs);
-        if (result.error)
+        metrics.call(route, app.name, route.path, route.format, status, Date.now() - started, result.coldStart === true, startMs);
+        if (bodyFault) metrics.error(errorKind(bodyFault.status));
+        else if (result.error)
           metrics.error(
             result.throttled
               ? 'throttled'
-              : result.status === 504
-                ? 'timeout'
-                : result.status === 499
-                  ? 'cancelled'
-                  : result.platformError
-                    ? 'platform'
-                    : 'function',
+              : result.status === 499
+                ? 'cancelled'
+                : result.streamed
+                  ? 'truncated'
+                  : result.status === 504
+                    ? 'timeout'
+                    : result.platformError
+                      ? 'platform'
+                      : 'function',
           );
       }
     } finally {

@@ -2,7 +2,8 @@
 // runner gets (app config then route config), and how a CallResult becomes the client's response.
 import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
-import type { CallRequest, CallResult, FunctionSpec } from '../runner/types.ts';
+import type { Readable } from 'node:stream';
+import type { CallRequest, CallResult, FunctionSpec, ResponseSink } from '../runner/types.ts';
 
 const specs = new WeakMap<Route, { app: App; spec: FunctionSpec }>();
 
@@ -59,6 +60,11 @@ export interface BuildCall {
   /** request headers as rawHeaderMap builds them */
   headers: Record<string, string[]>;
   body: Buffer;
+  /** a large body still arriving, streamed to a hot `http` function (`body` then empty) */
+  bodyStream?: Readable;
+  bodyLength?: number;
+  /** stream the answer here (hot `http` calls) */
+  sink?: ResponseSink;
   now: number;
   signal?: AbortSignal;
   /** a Function URL call: the path and query the function sees (the http format's target) */
@@ -73,6 +79,9 @@ export function buildCall(b: BuildCall): CallRequest {
     url: b.url,
     headers: b.headers,
     body: b.body,
+    bodyStream: b.bodyStream,
+    bodyLength: b.bodyLength,
+    sink: b.sink,
     params: {},
     deadline: b.now + b.route.timeout * 1000,
     signal: b.signal,
@@ -89,21 +98,29 @@ const DROP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep
  * JSON bodies with the runner's message.
  */
 export function responseOf(result: CallResult, route: Route, callId: string): { status: number; headers: string[]; body: Buffer } {
-  const headers: string[] = [];
   const ok = !result.error;
-  if (ok) {
-    // the API refuses these names now; rows stored before that must not break every call
-    const routeHeaders = Object.entries(route.headers).filter(([k]) => !DROP.has(k.toLowerCase()));
-    const overridden = new Set(routeHeaders.map(([k]) => k.toLowerCase()));
-    for (const [k, v] of result.headers) {
-      const lower = k.toLowerCase();
-      if (!DROP.has(lower) && !overridden.has(lower)) headers.push(k, v);
-    }
-    for (const [k, values] of routeHeaders) for (const v of values) headers.push(k, v);
-  } else {
-    headers.push('Content-Type', 'application/json');
-  }
+  const headers = ok ? functionHeaders(result.headers, route) : ['Content-Type', 'application/json'];
   headers.push('Fn-Call-Id', callId);
   const body = ok ? result.body : Buffer.from(JSON.stringify({ error: { message: result.error } }));
   return { status: result.status, headers, body };
+}
+
+/** The head of a streamed answer, by the same rules as responseOf's (no Content-Length: the caller's). */
+export function streamedHeaders(fn: ReadonlyArray<[string, string]>, route: Route, callId: string): string[] {
+  const headers = functionHeaders(fn, route);
+  headers.push('Fn-Call-Id', callId);
+  return headers;
+}
+
+function functionHeaders(fn: ReadonlyArray<[string, string]>, route: Route): string[] {
+  const headers: string[] = [];
+  // the API refuses these names now; rows stored before that must not break every call
+  const routeHeaders = Object.entries(route.headers).filter(([k]) => !DROP.has(k.toLowerCase()));
+  const overridden = new Set(routeHeaders.map(([k]) => k.toLowerCase()));
+  for (const [k, v] of fn) {
+    const lower = k.toLowerCase();
+    if (!DROP.has(lower) && !overridden.has(lower)) headers.push(k, v);
+  }
+  for (const [k, values] of routeHeaders) for (const v of values) headers.push(k, v);
+  return headers;
 }

@@ -76,13 +76,19 @@ function invocation(method: string) {
       },
     ],
     responses: {
-      200: { description: 'Function output (default format) or the function response (http/json)' },
+      200: {
+        description:
+          'Function output (default format) or the function response (http/json). Hot `http` answers stream as the function writes them ' +
+          '(chunked when it sends no Content-Length); one cut short after its head went out (size cap, timeout, crash) ends without its ' +
+          'terminating chunk or short of its Content-Length, and the connection closes (docs/functions.md#streaming-http-format)',
+      },
       202: ok('Async call accepted', ref('CallAccepted')),
       400: err('Bad input, e.g. an X-Callback-Url that is not an http(s) URL or whose host is not in PODFN_CALLBACK_ALLOW'),
       401: err('The route has a jwt_key and the call carries no valid JWT signed with it'),
       404: err('App not found / Route not found'),
       413: err('Body too large'),
       429: err('The route is overloaded (Retry-After: 1)'),
+      408: err('The request body did not arrive within PODFN_BODY_TIMEOUT_MS (Connection: close)'),
       502: err('Function failed (bad exit, crash, invalid response, output too large)'),
       503: err('Runner unavailable, no memory, or too many calls in flight (Retry-After: 1)'),
       504: err('Timed out'),

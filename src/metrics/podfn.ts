@@ -6,7 +6,18 @@
 import { Counter, Gauge, Histogram, Registry, type Cell, type HistogramSeries } from './registry.ts';
 
 export type ErrorKind =
-  'not_found' | 'bad_request' | 'body_too_large' | 'overloaded' | 'throttled' | 'timeout' | 'platform' | 'function' | 'cancelled' | 'internal' | 'unauthorized';
+  | 'not_found'
+  | 'bad_request'
+  | 'body_too_large'
+  | 'overloaded'
+  | 'throttled'
+  | 'timeout'
+  | 'platform'
+  | 'function'
+  | 'cancelled'
+  | 'internal'
+  | 'unauthorized'
+  | 'truncated';
 
 export const ERROR_KINDS: readonly ErrorKind[] = [
   'not_found',
@@ -20,6 +31,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   'cancelled',
   'internal',
   'unauthorized',
+  // a streamed answer cut short after its head went out (size cap, timeout, crash mid-answer)
+  'truncated',
 ];
 
 /** seconds; calls range from sub-millisecond hot calls to hour-long timeouts */

@@ -4,14 +4,14 @@
 // removes it, deletes its socket dir and hands its memory back, exactly once.
 import type { Readable } from 'node:stream';
 import { abortedResult, faultResult, platformFaultResult, PodmanUnavailableError, responseTooLargeResult, timeoutResult } from './errors.ts';
-import { decodeHttpResponse, encodeHttpRequest } from './formats/http.ts';
+import { decodeHttpHead, decodeHttpResponse, encodeHttpRequest } from './formats/http.ts';
 import { decodeJsonResponse, encodeJsonRequest } from './formats/json.ts';
 import { FunctionProtocolError, type ClientReply, type FunctionRequest, type FunctionResponse } from './formats/message.ts';
 import { CappedBuffer } from './output-limit.ts';
 import type { Removals } from './removals.ts';
 import type { ContainerRuntime } from './runtime.ts';
 import { removeSocketDir } from './socket-dir.ts';
-import { TransportError, type HotTransport } from './transport.ts';
+import { TransportError, type AnswerStream, type HotTransport } from './transport.ts';
 import type { CallRequest, CallResult, Slot } from './types.ts';
 
 export interface HotContainerParts {
@@ -90,14 +90,40 @@ export class HotContainer implements Slot {
     if (!this.alive) return faultResult(502, 'hot container is no longer running', { startedAt });
     this.log = new CappedBuffer(this.p.maxLogBytes);
     const log = () => this.log?.toBuffer() ?? Buffer.alloc(0);
+    // only the socket transport streams; the json format needs the whole envelope, stdio buffers
+    const streams = this.p.format === 'http' && this.p.transportKind === 'socket';
     try {
+      if (call.bodyStream && !streams) {
+        const body = await collect(call.bodyStream).catch((err: Error) => err);
+        // the client's fault, not the container's (the gateway answers it with the body's own status)
+        if (body instanceof Error) return faultResult(400, `request body failed: ${body.message}`, { startedAt });
+        call = { ...call, body, bodyStream: undefined };
+      }
       const req = this.encode(call);
+      const sink = streams ? call.sink : undefined;
+      const stream: AnswerStream | undefined = sink && {
+        bytes: 0,
+        head: (status, headers, length) => {
+          const h = decodeHttpHead(status, headers);
+          return sink.start(h.status, h.headers, length);
+        },
+      };
       let res: FunctionResponse;
       try {
-        res = await this.p.transport.roundTrip(req, call.deadline, call.signal);
+        res = await this.p.transport.roundTrip(req, call.deadline, call.signal, stream);
       } catch (err) {
         this.markDead();
-        return await this.transportFault(err, log, startedAt);
+        if (err instanceof FunctionProtocolError) return faultResult(502, err.message, { log: log(), startedAt });
+        const fault = await this.transportFault(err, log, startedAt);
+        if (!stream?.sent) return fault;
+        // the head (and maybe some body) already went out: the client saw the answer cut short
+        const error = `${fault.error ?? 'call failed'} (the answer was cut short after ${stream.bytes} body bytes had gone out)`;
+        const note = Buffer.from(`\n[podfn: ${error}]\n`);
+        return { ...fault, error, streamed: true, log: fault.log.length > 0 ? Buffer.concat([fault.log, note]) : note };
+      }
+      if (stream) {
+        await this.settleLog();
+        return { status: res.status, headers: [], body: res.body, streamed: true, log: log(), outcome: 'success', startedAt, completedAt: Date.now() };
       }
       let reply: ClientReply;
       try {
@@ -213,4 +239,11 @@ export async function settledExitCode(runtime: ContainerRuntime, id: string, ms:
     await new Promise((r) => setTimeout(r, 20));
   } while (Date.now() < until);
   return undefined;
+}
+
+/** A streamed request body, whole, for the transports and formats that need it so (stdio, json). */
+async function collect(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -1,5 +1,6 @@
 // Types shared by the runner's parts and its callers (gateway, async queue).
 // Pure declarations: no I/O, no imports beyond node types.
+import type { Readable, Writable } from 'node:stream';
 
 /** Route fields that decide how a function runs. A snapshot: a route update makes a new one. */
 export interface FunctionSpec {
@@ -29,6 +30,15 @@ export interface CallRequest {
   /** request headers, lower-case names, several values kept */
   headers: Record<string, string[]>;
   body: Buffer;
+  /**
+   * The body as a stream instead (hot `http` calls of the gateway whose body is large or still
+   * arriving): `body` is then empty. It enforces the size cap and deadline itself, erroring the stream.
+   */
+  bodyStream?: Readable;
+  /** the client's Content-Length for bodyStream, when it sent one */
+  bodyLength?: number;
+  /** hot `http` calls of the gateway: the answer streams here as the function writes it */
+  sink?: ResponseSink;
   /** path params (`/users/:id` -> {id: "42"}) */
   params: Record<string, string>;
   /** the target the http format sends when it is not /r's route-relative one: a Function URL call's own path and query */
@@ -41,6 +51,16 @@ export interface CallRequest {
 
 export type CallStatus = 'success' | 'error' | 'timeout';
 export type CallReason = 'timeout' | 'killed' | 'bad_exit' | 'oom';
+
+/** Where a streamed answer goes: the gateway's response to its client. */
+export interface ResponseSink {
+  /**
+   * The function's status and headers, after the codec's checks; `length` is the function's own
+   * Content-Length when it sent one (else the client gets it chunked). Returns where the body goes;
+   * the runner ends it, or destroys it when the answer is cut short (cap, timeout, crash).
+   */
+  start(status: number, headers: Array<[string, string]>, length: number | undefined): Writable;
+}
 
 /** What the runner reports. The runner never throws for function faults: it returns them here. */
 export interface CallResult {
@@ -63,6 +83,12 @@ export interface CallResult {
   coldStart?: boolean;
   /** the route's own hot capacity and queue are exhausted: the gateway answers 429 with Retry-After */
   throttled?: boolean;
+  /**
+   * The answer went to the call's sink as it came (head and body, or the head and a cut-short body):
+   * the gateway must not answer again. `status` is then the status sent, or the fault (502, 504, 499)
+   * when the answer was cut short, with `error` saying why.
+   */
+  streamed?: boolean;
 }
 
 /** A hot container as the pool sees it: the tiny slot interface of fn's agent. */

@@ -1,7 +1,8 @@
 // Functions that misbehave: flood their output far past the cap, fork until the pids limit (a bounded
 // fork bomb), never read their input while given 5 MiB. Each caller gets the documented status (502
-// output too large, 504 timeout, 200 when the function answers anyway), the container is killed and
-// removed (and every process of a fork bomb is gone), and the gateway keeps serving other calls.
+// output too large, or a streamed `http` answer cut short; 504 timeout, 200 when the function answers
+// anyway), the container is killed and removed (and every process of a fork bomb is gone), and the
+// gateway keeps serving other calls.
 // Runs on the default (rootless) Podman, where pids and memory limits are not enforced (cgroup v1):
 // the bomb bounds itself and the route timeout is short.
 import { suite } from 'uvu';
@@ -113,9 +114,17 @@ test('cold: stdout flood far past the cap -> 502, container killed and removed',
   await gatewayUnharmed();
 });
 
-test('hot: endless response body -> 502, the container is replaced', async () => {
-  const [res] = await Promise.all([api.post('/r/fnfault/flood-hot', ''), echoWorks('hot flood')]);
-  expectError(res, 502, `function response exceeds ${MAX_RESPONSE} bytes`);
+test('hot: endless response body -> cut short at the cap (the client sees no proper end), the container is replaced', async () => {
+  // an `http` answer streams: its head (200) is out before the cap is hit, so the answer is cut
+  // instead (docs/functions.md); the client's read fails rather than ending
+  const [cut] = await Promise.all([
+    api.post('/r/fnfault/flood-hot', '').then(
+      (r) => `answered ${r.status}`,
+      (e: Error) => e.message,
+    ),
+    echoWorks('hot flood'),
+  ]);
+  assert.match(cut, /aborted|ECONNRESET|socket hang up/, cut);
   await noContainers('/flood-hot');
   // the route still works: a new container answers a call within the cap
   const ok = await api.post('/r/fnfault/flood-hot', '', { headers: { 'x-fixture-flood-bytes': '1000' } });

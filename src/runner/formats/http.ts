@@ -12,6 +12,8 @@ export function encodeHttpRequest(call: CallRequest): FunctionRequest {
     target: routeRelativeUrl(call),
     headers: [...functionRequestHeaders(call.headers), ...callMetaHeaders(call)],
     body: call.body,
+    bodyStream: call.bodyStream,
+    bodyLength: call.bodyLength,
   };
 }
 
@@ -22,8 +24,17 @@ export function encodeHttpRequest(call: CallRequest): FunctionRequest {
  * call (502 naming it; the container is replaced), as the `json` format's status_code rule.
  */
 export function decodeHttpResponse(res: FunctionResponse): ClientReply {
-  if (!Number.isInteger(res.status) || res.status < 200 || res.status > 599) {
-    throw new FunctionProtocolError(`function answered with invalid status ${res.status} (allowed: 200-599)`);
+  return { status: checkStatus(res.status), headers: clientResponseHeaders(res.headers), body: res.body };
+}
+
+/** The head of a streamed answer, by the same rules: status 200-599, headers minus hop-by-hop. */
+export function decodeHttpHead(status: number, headers: Array<[string, string]>): { status: number; headers: Array<[string, string]> } {
+  return { status: checkStatus(status), headers: clientResponseHeaders(headers) };
+}
+
+function checkStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new FunctionProtocolError(`function answered with invalid status ${status} (allowed: 200-599)`);
   }
-  return { status: res.status, headers: clientResponseHeaders(res.headers), body: res.body };
+  return status;
 }

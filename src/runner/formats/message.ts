@@ -2,6 +2,7 @@
 // (Unix socket, seed stdio): a codec turns a CallRequest into a FunctionRequest and a FunctionResponse
 // back into client status/headers/body; a transport only moves them. Also the call metadata every hot
 // request carries (Fn-* headers), shared by both codecs.
+import type { Readable } from 'node:stream';
 import type { CallRequest } from '../types.ts';
 
 export interface FunctionRequest {
@@ -11,6 +12,9 @@ export interface FunctionRequest {
   /** header pairs in wire order; Content-Length is added by the transport */
   headers: Array<[string, string]>;
   body: Buffer;
+  /** the body as a stream instead (`body` empty): sent with `bodyLength` as Content-Length, else chunked */
+  bodyStream?: Readable;
+  bodyLength?: number;
 }
 
 export interface FunctionResponse {
