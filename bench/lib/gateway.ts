@@ -18,6 +18,7 @@ export async function startGateway(o: {
   socketPath: string;
   nodeArgs?: string[];
   entry?: string;
+  env?: Record<string, string>;
 }): Promise<Gateway> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -27,6 +28,7 @@ export async function startGateway(o: {
     HOST: '127.0.0.1',
     PODFN_NODE_ID: o.nodeId,
     PODFN_CONTAINER_HOST: `unix://${o.socketPath}`,
+    ...o.env,
   };
   const t0 = performance.now();
   const { child } = await startTs(o.entry ?? 'src/main.ts', {
@@ -47,6 +49,7 @@ export interface RouteDef {
   memory?: number;
   timeout?: number;
   idle_timeout?: number;
+  config?: Record<string, string>;
 }
 
 export async function createRoute(port: number, app: string, route: RouteDef): Promise<void> {

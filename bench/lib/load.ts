@@ -53,15 +53,33 @@ export function request(t: Target, body: Buffer = BODY): Promise<number> {
 
 /** Concurrency 1, interleaved: `warmup` then `n` timed requests per target. */
 export async function latencyC1(targets: Target[], warmup: number, n: number): Promise<Record<string, LatencySummary>> {
+  return (await latencyC1Phases(targets, warmup, n)).steady;
+}
+
+/**
+ * latencyC1, also summarising each target's first `firstN` warm-up requests (a process just started:
+ * its JIT is still cold) apart from the steady state after the whole warm-up.
+ */
+export async function latencyC1Phases(
+  targets: Target[],
+  warmup: number,
+  n: number,
+  firstN = 0,
+): Promise<{ steady: Record<string, LatencySummary>; first: Record<string, LatencySummary> }> {
   const samples: number[][] = targets.map(() => []);
+  const first: number[][] = targets.map(() => []);
   for (let i = 0; i < warmup + n; i++) {
     for (let k = 0; k < targets.length; k++) {
       const j = (i + k) % targets.length; // rotate who goes first
       const ms = await request(targets[j]!);
       if (i >= warmup) samples[j]!.push(ms);
+      else if (i < firstN) first[j]!.push(ms);
     }
   }
-  return Object.fromEntries(targets.map((t, j) => [t.name, summarizeUs(samples[j]!)]));
+  return {
+    steady: Object.fromEntries(targets.map((t, j) => [t.name, summarizeUs(samples[j]!)])),
+    first: Object.fromEntries(targets.map((t, j) => [t.name, summarizeUs(first[j]!)])),
+  };
 }
 
 export interface ThroughputResult {

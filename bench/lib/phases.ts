@@ -5,30 +5,38 @@
 import type Docker from 'dockerode';
 import type { RunnerOptions } from '../../src/runner/options.ts';
 import { bareCold, type BareColdTiming } from './containers.ts';
-import { latencyC1, request, throughput, type Target, type ThroughputResult } from './load.ts';
+import { latencyC1Phases, request, throughput, type Target, type ThroughputResult } from './load.ts';
 import { CpuMeter } from './procs.ts';
 import { summarizeMs, type LatencySummary, type MsSummary } from './stats.ts';
 
-export interface HotPids {
-  gateway: number;
-  proxy: number;
-  /** the function container's processes (init + node) */
-  fn: number[];
-}
-
 export interface HotLatency {
   latency: Record<string, LatencySummary>;
-  /** CPU µs per request: gateway and proxy per request they served, function per request of any path */
-  cpu_us_per_req: { gateway: number; proxy: number; function: number };
+  /** each target's first `firstN` warm-up requests */
+  first: Record<string, LatencySummary>;
+  /** CPU µs per request of each named process (per request it served), and of the function (per request of any path) */
+  cpu_us_per_req: Record<string, number>;
 }
 
-export async function hotLatency(paths: { gateway: Target; direct: Target; proxy: Target }, pids: HotPids, warmup: number, n: number): Promise<HotLatency> {
-  const gw = new CpuMeter([pids.gateway]);
-  const px = new CpuMeter([pids.proxy]);
-  const fn = new CpuMeter(pids.fn);
-  const latency = await latencyC1([paths.gateway, paths.direct, paths.proxy], warmup, n);
+/**
+ * c=1 latency over interleaved targets; `pids` names the serving process of a target (same key), `fn`
+ * the function container's processes (init + node).
+ */
+export async function hotLatency(
+  targets: Target[],
+  pids: Record<string, number>,
+  fnPids: number[],
+  warmup: number,
+  n: number,
+  firstN = 0,
+): Promise<HotLatency> {
+  const meters = Object.entries(pids).map(([name, pid]) => [name, new CpuMeter([pid])] as const);
+  const fn = new CpuMeter(fnPids);
+  const { steady, first } = await latencyC1Phases(targets, warmup, n, firstN);
   const each = warmup + n;
-  return { latency, cpu_us_per_req: { gateway: gw.perRequestUs(each), proxy: px.perRequestUs(each), function: fn.perRequestUs(3 * each) } };
+  const cpu: Record<string, number> = {};
+  for (const [name, m] of meters) cpu[name] = m.perRequestUs(each);
+  cpu.function = fn.perRequestUs(targets.length * each);
+  return { latency: steady, first, cpu_us_per_req: cpu };
 }
 
 export interface Throughput extends ThroughputResult {
