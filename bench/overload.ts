@@ -3,8 +3,8 @@
 // D seconds. Shedding works when, at 4x, the admitted calls' p99 stays near the baseline's, the excess
 // is refused fast (429/503 + Retry-After), goodput stays at capacity, and no connection fails.
 // Usage: npx tsx bench/overload.ts [seconds=20]; PODFN_CONTAINER_HOST picks the Podman socket. Prints JSON.
-// The gateway runs with load shedding on (PODFN_HOT_QUEUE_TARGET_MS=10); BENCH_QUEUE_TARGET_MS=0 measures
-// plain FIFO queueing (the default).
+// The gateway runs with its default load shedding (PODFN_HOT_QUEUE_TARGET_MS=auto); BENCH_QUEUE_TARGET_MS=10
+// (or any value) sets it, BENCH_QUEUE_TARGET_MS=0 measures plain FIFO queueing.
 import { startServer } from '../test/helpers/server.ts';
 import { client } from '../test/helpers/http.ts';
 import { image, requirePodman, testSocketPath } from '../test/helpers/podman.ts';
@@ -24,7 +24,7 @@ async function main() {
       PODFN_CONTAINER_HOST: `unix://${testSocketPath()}`,
       PODFN_NODE_ID: `bench-ov-${process.pid}`,
       PODFN_HOT_QUEUE_SIZE: String(C * 2),
-      PODFN_HOT_QUEUE_TARGET_MS: process.env.BENCH_QUEUE_TARGET_MS ?? '10',
+      PODFN_HOT_QUEUE_TARGET_MS: process.env.BENCH_QUEUE_TARGET_MS, // undefined: the default
       PODFN_LOG_LEVEL: 'error',
     },
   });
@@ -40,7 +40,7 @@ async function main() {
     const saturated = await overloadPhase(srv.port, PATH, CAPACITY * 4, SECONDS);
     const metrics = (await api.get('/metrics')).text.split('\n').filter((l) => /^podfn_(calls_total|errors_total|hot_containers)/.test(l));
     process.stdout.write(
-      `${JSON.stringify({ route: { max_concurrency: C, sleep_ms: S, hot_queue_size: C * 2, hot_queue_target_ms: Number(process.env.BENCH_QUEUE_TARGET_MS ?? '10'), capacity_per_s: CAPACITY }, seconds: SECONDS, baseline_0_5x: baseline, saturated_4x: saturated, p99_ratio: Math.round((saturated.ok_ms.p99 / baseline.ok_ms.p99) * 100) / 100, metrics }, null, 2)}\n`,
+      `${JSON.stringify({ route: { max_concurrency: C, sleep_ms: S, hot_queue_size: C * 2, hot_queue_target_ms: process.env.BENCH_QUEUE_TARGET_MS ?? 'auto (default)', capacity_per_s: CAPACITY }, seconds: SECONDS, baseline_0_5x: baseline, saturated_4x: saturated, p99_ratio: Math.round((saturated.ok_ms.p99 / baseline.ok_ms.p99) * 100) / 100, metrics }, null, 2)}\n`,
     );
   } finally {
     await srv.stop();

@@ -33,8 +33,11 @@ export interface RunnerOptions {
   hotQueueSize: number;
   /** how long a call waits in a hot pool's queue before 503 */
   hotQueueWaitMs: number;
-  /** under sustained overload (a standing queue), the longest a call waits for a hot container (0 = off) */
-  hotQueueTargetMs: number;
+  /**
+   * under sustained overload (a standing queue), the longest a call waits for a hot container (0 = off;
+   * 'auto' = half the route's recent call time, at least 10 ms)
+   */
+  hotQueueTargetMs: number | 'auto';
   /** a hot container must open its socket within this */
   hotStartTimeoutMs: number;
   /** host dir holding per-container socket dirs (bind-mounted at /tmp/iofs) */
@@ -76,7 +79,7 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     hotDefaultMaxConcurrency: 8,
     hotQueueSize: 100,
     hotQueueWaitMs: 10_000,
-    hotQueueTargetMs: 0,
+    hotQueueTargetMs: 'auto',
     hotStartTimeoutMs: 5000,
     socketDir: '/run/podfn/sockets',
     totalMemoryMb: Math.floor(os.totalmem() / (1024 * 1024)),

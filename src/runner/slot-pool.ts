@@ -22,8 +22,11 @@ export interface PoolLimits {
   maxConcurrency: number;
   queueSize: number;
   queueWaitMs: number;
-  /** under sustained overload, how long a queued call may wait (slot-queue.ts); absent = never shed */
-  shedding?: Shedding;
+  /**
+   * under sustained overload, how long a queued call may wait (slot-queue.ts); absent = never shed;
+   * 'auto': half the route's recent call time, at least AUTO_TARGET_MIN_MS
+   */
+  shedding?: { targetMs: number | 'auto'; intervalMs: number };
 }
 
 export interface PoolStats {
@@ -39,6 +42,9 @@ export interface PoolStats {
   queued: number;
 }
 
+/** the least an 'auto' shedding target waits (fast functions: about CoDel's 5-10 ms) */
+export const AUTO_TARGET_MIN_MS = 10;
+
 type Grant = { slot: PoolSlot; fresh: boolean } | { result: CallResult };
 
 interface IdleEntry {
@@ -51,7 +57,9 @@ interface IdleEntry {
 export class SlotPool {
   private readonly idle: IdleEntry[] = []; // most recently used last
   private readonly busy = new Set<PoolSlot>();
-  private readonly waiters = new SlotQueue<Grant>(() => this.limits.shedding);
+  private readonly waiters = new SlotQueue<Grant>(() => this.shedding());
+  /** the route's recent call time in ms (moving average of its calls on this pool's containers) */
+  private callMs = 0;
   private readonly closing = new Set<Promise<void>>();
   private readonly launches = new Set<Promise<void>>();
   private starting = 0;
@@ -152,6 +160,13 @@ export class SlotPool {
     return Math.max(0, this.waiters.length - this.starting);
   }
 
+  private shedding(): Shedding | undefined {
+    const s = this.limits.shedding;
+    if (!s) return undefined;
+    if (s.targetMs !== 'auto') return s as Shedding;
+    return { targetMs: Math.max(AUTO_TARGET_MIN_MS, Math.round(this.callMs / 2)), intervalMs: s.intervalMs };
+  }
+
   private takeIdle(): PoolSlot | undefined {
     for (let e = this.idle.pop(); e; e = this.idle.pop()) {
       clearTimeout(e.timer);
@@ -166,6 +181,10 @@ export class SlotPool {
     let result: CallResult;
     try {
       result = await slot.exec(call);
+      if (result.completedAt !== undefined && result.startedAt !== undefined) {
+        const ms = result.completedAt - result.startedAt;
+        this.callMs = this.callMs === 0 ? ms : this.callMs * 0.8 + ms * 0.2;
+      }
       this.busy.delete(slot);
       this.offer(slot, false);
     } catch (err) {

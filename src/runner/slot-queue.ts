@@ -3,9 +3,10 @@
 // abort produces. Bounds are the pool's business; this keeps order and timers straight, and sheds
 // load under sustained overload:
 //
-// A queue that has not been empty for `intervalMs` is a standing queue: calls arrive faster than the
-// containers finish them, so waiting only adds latency (every admitted call would wait behind the
-// whole queue). While that lasts, a sheddable waiter (one not waiting for its own container start)
+// A queue that has not been empty for `intervalMs` when another call comes to join it is a standing
+// queue: calls arrive faster than the containers finish them, so waiting only adds latency (every
+// admitted call would wait behind the whole queue). It takes an arrival: a one-off burst queued
+// behind long calls, with nobody else coming, is served in turn however long it waits. While that lasts, a sheddable waiter (one not waiting for its own container start)
 // waits at most `targetMs`, and grantNext refuses waiters older than that instead of serving them, so
 // the calls that are admitted see little more than the function's own time. Bursts shorter than the
 // interval still queue normally. The state ends once the queue has stayed empty for `intervalMs`.
@@ -56,7 +57,7 @@ export class SlotQueue<T> {
   wait(until: number, signal: AbortSignal | undefined, onExpire: (waitedMs: number) => T, onAbort: () => T, after: () => void, sheddable = false): Promise<T> {
     return new Promise<T>((resolve) => {
       const started = Date.now();
-      this.updateState(started);
+      this.updateState(started, true);
       const shedding = this.shedding;
       if (sheddable && this.standing && shedding) until = Math.min(until, started + shedding.targetMs);
       const waiter: Waiter<T> = {
@@ -92,7 +93,7 @@ export class SlotQueue<T> {
   /** Hands `value` to the oldest waiter still worth serving; false when nobody (left) waits. */
   grantNext(value: T): boolean {
     const now = Date.now();
-    this.updateState(now);
+    this.updateState(now, false);
     const shedding = this.shedding;
     for (let head = this.waiters[0]; head; head = this.waiters[0]) {
       if (this.standing && shedding && head.sheddable && now - head.started > shedding.targetMs) {
@@ -109,7 +110,7 @@ export class SlotQueue<T> {
     for (const w of [...this.waiters]) w.settle(value);
   }
 
-  private updateState(now: number): void {
+  private updateState(now: number, arriving: boolean): void {
     const shedding = this.shedding;
     if (!shedding) {
       this.standing = false;
@@ -117,7 +118,7 @@ export class SlotQueue<T> {
     }
     const { intervalMs } = shedding;
     if (this.waiters.length > 0) {
-      if (!this.standing && now - this.nonEmptySince >= intervalMs) this.standing = true;
+      if (!this.standing && arriving && now - this.nonEmptySince >= intervalMs) this.standing = true;
     } else if (this.standing && now - this.emptySince >= intervalMs) {
       this.standing = false;
     }

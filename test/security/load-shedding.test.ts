@@ -2,7 +2,7 @@
 // busy for a long call keeps its queue from draining; once the queue has stood for 100 ms, calls that
 // queue are refused with 429 + Retry-After after the target instead of waiting for the container, and
 // the call that had been waiting since before is refused when the container frees, not served late.
-// Without the setting (the default, as in fn) the same waiting call is served.
+// With shedding off (PODFN_HOT_QUEUE_TARGET_MS=0, as in fn) the same waiting call is served.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -81,7 +81,7 @@ test('with shedding: a standing queue refuses new and stale waiters fast; the ru
   assert.is((await call(on, 1)).status, 200);
 });
 
-test('without shedding (default): the waiting call is served after the long one', async () => {
+test('without shedding (0): the waiting call is served after the long one', async () => {
   off = await server('0');
   const long = call(off, LONG_MS);
   await untilHot(off, 1, 0);

@@ -26,10 +26,19 @@ class FakeSlot implements PoolSlot {
     this.world.running++;
     this.world.maxRunning = Math.max(this.world.maxRunning, this.world.running);
     const ms = Number(call.headers['x-ms']?.[0] ?? 0);
+    const startedAt = Date.now();
     await sleep(ms);
     this.world.running--;
     if (call.headers['x-break']) this.healthy = false;
-    return { status: 200, headers: [['x-slot', this.id]], body: Buffer.from(this.id), log: Buffer.alloc(0), outcome: 'success' };
+    return {
+      status: 200,
+      headers: [['x-slot', this.id]],
+      body: Buffer.from(this.id),
+      log: Buffer.alloc(0),
+      outcome: 'success',
+      startedAt,
+      completedAt: Date.now(),
+    };
   }
   close(): Promise<void> {
     this.healthy = false;
@@ -92,6 +101,31 @@ test('max_concurrency caps containers; extra calls queue and all succeed', async
   const s = pools.stats();
   assert.equal(s.totals, { pools: 1, starting: 0, idle: 2, busy: 0, queued: 0 });
   await pools.close();
+});
+
+test("default shedding (auto): calls arriving at a standing queue wait about half the route's call time, then 429; a burst alone is served", async () => {
+  const { pools } = setup(); // hotQueueTargetMs: 'auto' by default
+  const fn = spec({ maxConcurrency: 1 });
+  assert.is((await pools.run(call(fn, { 'x-ms': '200' }))).status, 200); // the route's call time: ~200 ms
+  // a burst behind a long call, nobody else coming: served in turn though it waits longer than the target
+  const burst = await Promise.all([pools.run(call(fn, { 'x-ms': '300' })), pools.run(call(fn)), pools.run(call(fn))]);
+  assert.equal(
+    burst.map((r) => r.status),
+    [200, 200, 200],
+  );
+  // sustained: a call joins the queue after it stood for 100 ms
+  const long = pools.run(call(fn, { 'x-ms': '1500' }));
+  const stale = pools.run(call(fn));
+  await sleep(250);
+  const t0 = Date.now();
+  const late = await pools.run(call(fn));
+  const waited = Date.now() - t0;
+  assert.is(late.status, 503);
+  assert.is(late.throttled, true);
+  assert.ok(waited >= 60 && waited < 1200, `waited ${waited} ms: about half the call time (~100 ms), not until the long call ended`);
+  assert.is((await long).status, 200);
+  const s = await stale;
+  assert.is(s.status, 503, 'the stale waiter is refused when the container frees, not served late');
 });
 
 test('0 = hotDefaultMaxConcurrency', async () => {

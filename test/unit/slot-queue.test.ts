@@ -1,6 +1,7 @@
 // SlotQueue's shedding of a standing queue (real timers, small numbers): bursts shorter than the
 // interval queue normally; once the queue has not been empty for the interval, sheddable waiters
-// older than the target are refused at grant time and new ones wait at most the target; waiters that
+// older than the target are refused at grant time and new ones wait at most the target (it takes a
+// call arriving at a queue that stood for the interval, not just a long queue); waiters that
 // wait for their own container start are never shed; the state ends after the queue stays empty.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -28,6 +29,17 @@ test('a short burst queues FIFO and nobody is shed', async () => {
   const a = add('a');
   const b = add('b');
   await sleep(40); // older than the target, but the queue is younger than the interval
+  assert.ok(q.grantNext('slot1'));
+  assert.ok(q.grantNext('slot2'));
+  assert.equal(await Promise.all([a, b]), ['slot1', 'slot2']);
+  assert.is(q.overloaded, false);
+});
+
+test('a queue that stands with nobody else arriving (a burst behind long calls) is served in turn', async () => {
+  const { q, add } = queue();
+  const a = add('a');
+  const b = add('b');
+  await sleep(SHED.intervalMs + 10); // not empty for the interval, but no call came to join it
   assert.ok(q.grantNext('slot1'));
   assert.ok(q.grantNext('slot2'));
   assert.equal(await Promise.all([a, b]), ['slot1', 'slot2']);
