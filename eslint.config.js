@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const notInto = (...folders) => folders.map((f) => `**/${f}/**`);
 
 /** src/<folder>/** may import only what `allow` (folders) names, besides itself and node built-ins. */
-const ALL = ['runner', 'models', 'metrics', 'store', 'request', 'gateway', 'queue', 'cluster', 'http', 'cli'];
+const ALL = ['runner', 'models', 'metrics', 'store', 'request', 'gateway', 'queue', 'cluster', 'http', 'cli', 'ui'];
 const boundary = (folder, allow, message, extra = []) => ({
   files: [`src/${folder}/**/*.ts`],
   rules: {
@@ -49,6 +49,19 @@ export default tseslint.config(
   boundary('gateway', ['request', 'models', 'store', 'runner', 'metrics'], 'src/gateway may import request, models, store, runner (types), metrics (types)'),
   boundary('queue', ['gateway', 'store', 'runner', 'models'], 'src/queue may import gateway, store, runner (types, call-env)'),
   boundary('cluster', ['gateway', 'store'], 'src/cluster may import gateway and store'),
-  boundary('http', ['request', 'gateway', 'models', 'store', 'queue', 'cluster', 'metrics'], 'src/http never imports the runner'),
+  boundary('http', ['request', 'gateway', 'models', 'store', 'queue', 'cluster', 'metrics', 'ui'], 'src/http never imports the runner'),
+  boundary('ui', [], 'src/ui (the console) imports nothing else in src: src/http mounts it', [
+    { regex: '^\\.\\./[^/]+\\.ts$', message: 'src/ui imports nothing else in src' },
+  ]),
+  // the console's browser code: its own modules, preact and uPlot (bundled by scripts/build.mjs); no node
+  {
+    files: ['src/ui/client/**/*.ts', 'src/ui/client/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./|preact(/|$)|uplot(/|$))', message: 'the console (browser code) imports only its own modules, preact and uplot' }] },
+      ],
+    },
+  },
   boundary('cli', [], 'the podfn CLI is a client: it may import only config and version'),
 );

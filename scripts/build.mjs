@@ -8,12 +8,19 @@
 // replaced by a proxy that requires the real package on first use, so nothing stops working; it is
 // just not paid for at start.
 //
-// Usage: node scripts/build.mjs [--if-stale]   (--if-stale: skip when dist/main.js is newer than
-// every input: src/, db/schema.ts, package-lock.json, this script)
+// It also builds the web console (src/ui/client/ -> dist/ui/: index.html, app.js, app.css; preact and
+// uPlot bundled, minified), which the gateway serves at /ui/ from memory, and refuses a console over
+// UI_BUDGET_GZIP bytes gzipped (it prints the size).
+//
+// Usage: node scripts/build.mjs [--if-stale] [--ui]   (--if-stale: skip when dist/main.js and
+// dist/ui/index.html are newer than every input: src/, db/schema.ts, package-lock.json, this script;
+// --ui: the console only)
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.join(root, 'dist', 'main.js');
@@ -33,9 +40,51 @@ function newestInput() {
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && fs.existsSync(outfile) && fs.statSync(outfile).mtimeMs > newestInput()) {
-  process.exit(0);
+const uiOnly = process.argv.includes('--ui');
+const uiDir = path.join(root, 'dist', 'ui');
+const uiIndex = path.join(uiDir, 'index.html');
+/** The whole console (every file of dist/ui), gzipped, must stay under this. */
+export const UI_BUDGET_GZIP = 150 * 1024;
+
+if (process.argv.includes('--if-stale')) {
+  const newest = newestInput();
+  const fresh = (f) => fs.existsSync(f) && fs.statSync(f).mtimeMs > newest;
+  if (fresh(uiIndex) && (uiOnly || fresh(outfile))) process.exit(0);
 }
+
+/** src/ui/client -> dist/ui: one script and one stylesheet, referenced with a content hash. */
+async function buildUi() {
+  const src = path.join(root, 'src', 'ui', 'client');
+  fs.rmSync(uiDir, { recursive: true, force: true });
+  await build({
+    entryPoints: { app: path.join(src, 'main.tsx') },
+    outdir: uiDir,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2020',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const hash = createHash('sha256');
+  for (const f of ['app.js', 'app.css']) hash.update(fs.readFileSync(path.join(uiDir, f)));
+  const html = fs.readFileSync(path.join(src, 'index.html'), 'utf8').replaceAll('__HASH__', hash.digest('hex').slice(0, 12));
+  fs.writeFileSync(uiIndex, html);
+  let total = 0;
+  const sizes = fs.readdirSync(uiDir).map((f) => {
+    const gz = zlib.gzipSync(fs.readFileSync(path.join(uiDir, f)), { level: 9 }).length;
+    total += gz;
+    return `${f} ${(gz / 1024).toFixed(1)} KB`;
+  });
+  console.error(`console: ${(total / 1024).toFixed(1)} KB gzipped (${sizes.join(', ')}; budget ${UI_BUDGET_GZIP / 1024} KB)`);
+  if (total > UI_BUDGET_GZIP) throw new Error(`the console is ${total} bytes gzipped, over its budget of ${UI_BUDGET_GZIP}`);
+}
+
+await buildUi();
+if (uiOnly) process.exit(0);
 
 /** Everything external except the bundled packages; the lazy ones become first-use proxies. */
 const packages = {

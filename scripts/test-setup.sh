@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-sqld.sh
+# the web console's assets (dist/ui), which the gateway serves at /ui/ (npm start builds them too)
+node scripts/build.mjs --ui --if-stale
+# test/ui drives Debian's chromium with puppeteer-core (which never downloads a browser)
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
 if [ "$(id -u)" != 0 ]; then
   bash scripts/setup-podman.sh --if-needed
   exec bash test/fixtures/build-images.sh

@@ -17,7 +17,7 @@ import {
   rollbackAnswer,
 } from '../models/schemas/route.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
-import { timeseriesAnswer, timeseriesQuery } from '../models/schemas/stats.ts';
+import { timeseriesAnswer, timeseriesQuery, consoleSession, consoleLogin } from '../models/schemas/stats.ts';
 import { queueComponents, queueOpenApiPaths } from './queue-openapi.ts';
 import { appParam, componentSchemas, err, json, ok, queryParams, ref } from './openapi-kit.ts';
 
@@ -44,6 +44,8 @@ const components = (limits: RouteLimits) => ({
   Ready: readyAnswer,
   NodesWrapper: nodesAnswer,
   Timeseries: timeseriesAnswer,
+  ConsoleSession: consoleSession,
+  ConsoleLogin: consoleLogin,
   ...queueComponents,
 });
 
@@ -216,6 +218,42 @@ function paths() {
           'Kept in memory by each node for itself (a cluster has one series per node: ask each node, GET /v1/nodes lists their addresses). Differences between readings of the Prometheus counters, taken by a timer, never on the call path.',
         parameters: queryParams(timeseriesQuery),
         responses: { 200: ok('Samples', ref('Timeseries')), 400: err('Invalid since') },
+      },
+    },
+    '/ui/session': {
+      get: {
+        tags: ['Console'],
+        summary: 'The web console asks whether a login is needed, and for its session CSRF token',
+        description:
+          'auth: admin authentication is on; logged_in: the request carries a live console session cookie; csrf: the token the console sends as X-Podfn-Csrf with every /v1 call.',
+        responses: { 200: ok('Session', ref('ConsoleSession')) },
+      },
+    },
+    '/ui/login': {
+      post: {
+        tags: ['Console'],
+        summary: 'Console login with the admin token (form field token): sets the HttpOnly, SameSite=Strict session cookie',
+        description:
+          'The cookie holds a random session id, never the token; it expires after PODFN_CONSOLE_SESSION_MS. /v1 accepts it only with the session CSRF token in X-Podfn-Csrf and an Origin, when sent, of this server. Ten failed logins per client address per minute, then 429.',
+        requestBody: {
+          required: true,
+          content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } } },
+        },
+        responses: {
+          200: ok('Logged in (Set-Cookie)', ref('ConsoleLogin')),
+          400: err('Not a form'),
+          401: err('Unauthorized: invalid token'),
+          403: err('Cross-origin login'),
+          404: err('The admin API is open: no login'),
+          429: err('Too many failed logins'),
+        },
+      },
+    },
+    '/ui/logout': {
+      post: {
+        tags: ['Console'],
+        summary: 'Ends the console session (needs its X-Podfn-Csrf) and clears the cookie',
+        responses: { 200: ok('Logged out', ref('Message')), 403: err('Missing or wrong CSRF token') },
       },
     },
     '/v1/openapi.json': { get: { tags: ['System'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document' } } } },

@@ -53,6 +53,8 @@ function served(app: Hono): [string, string][] {
   for (const r of app.routes) {
     // app.use middleware registers as ALL /*; it serves nothing by itself
     if (r.method === 'ALL' && r.path === '/*') continue;
+    // the console's pages and assets (src/ui) are not API; its session endpoints are documented
+    if (r.path === '/ui' || r.path === '/ui/' || r.path === '/ui/*' || r.path.startsWith('/ui/:file')) continue;
     const methods = r.method === 'ALL' ? METHODS.map((m) => m.toUpperCase()) : [r.method];
     for (const m of methods) out.push([m, openApiPath(r.path)]);
   }

@@ -38,6 +38,10 @@ test('the bundle serves the admin API and cold and hot calls on a fresh database
     assert.is(version.status, 200);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.is(version.json<{ version: string }>().version, pkg.version);
+    // the web console, built next to the bundle (dist/ui) by the same script
+    const ui = await c.get('/ui/');
+    assert.is(ui.status, 200, ui.text);
+    assert.match(ui.text, /<script type="module" src="app\.js\?v=[0-9a-f]{12}"><\/script>/);
     expectOk(await c.post('/v1/apps', { app: { name: 'bundled' } }));
     expectOk(await c.post('/v1/apps/bundled/routes', { route: { path: '/cold', image: image('echo') } }));
     expectOk(await c.post('/v1/apps/bundled/routes', { route: { path: '/hot', image: image('echo'), format: 'http' } }));

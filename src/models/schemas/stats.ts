@@ -1,5 +1,6 @@
 // GET /v1/stats/timeseries on the wire: its query (since) and its answer, the samples of
-// src/metrics/timeseries.ts (src/http/admin/stats.ts checks at compile time that they fit).
+// src/metrics/timeseries.ts (src/http/admin/stats.ts checks at compile time that they fit); and the
+// console's session answers (src/ui).
 import { z } from 'zod';
 import { absentable } from './kit.ts';
 
@@ -56,3 +57,14 @@ export const timeseriesAnswer = z.object({
   window_ms: z.number().int().positive(),
   samples: z.array(sampleJson).meta({ description: 'oldest first' }),
 });
+
+/** GET /ui/session */
+export const consoleSession = z.object({
+  auth: z.boolean().meta({ description: 'admin authentication is on (the console needs a login)' }),
+  logged_in: z.boolean(),
+  csrf: z.string().meta({ description: 'send as X-Podfn-Csrf with every /v1 call made with the session cookie; "" without a session' }),
+  expires_at: z.iso.datetime().nullable().optional(),
+});
+
+/** POST /ui/login */
+export const consoleLogin = z.object({ message: z.string(), csrf: z.string() });
