@@ -31,6 +31,8 @@ export const routes = sqliteTable(
     config: text('config', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
     /** HS256 key: when set, /r calls of this route need a JWT signed with it (IronFunctions' jwt_key) */
     jwtKey: text('jwt_key'),
+    /** JSON array of the app's secret names this route's containers get as /run/secrets/<name> */
+    secrets: text('secrets', { mode: 'json' }).$type<string[]>().notNull().default([]),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     /** Function URLs: JSON array of host names; host_claims holds them, unique */
@@ -134,6 +136,8 @@ export const cacheChanges = sqliteTable('cache_changes', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),
   appName: text('app_name').notNull(),
   path: text('path'),
+  /** a secret of the app was created, replaced or deleted (path is then NULL); migration 0006 */
+  secret: text('secret'),
   at: integer('at').notNull(),
 });
 
@@ -152,6 +156,34 @@ export const hostClaims = sqliteTable(
   },
   (t) => [index('host_claims_owner').on(t.appName, t.path)],
 );
+
+/**
+ * App secrets (src/models/secret-crypto.ts): the value encrypted with AES-256-GCM under the node's
+ * secrets key, the app and name bound as associated data; `version` (random, new on every write) is
+ * what routes' containers are keyed by, so a replacement rolls them. Triggers (migration 0006) keep
+ * a secret a route lists from being deleted and log every write in cache_changes.
+ */
+export const secrets = sqliteTable(
+  'secrets',
+  {
+    appName: text('app_name')
+      .notNull()
+      .references(() => apps.name),
+    name: text('name').notNull(),
+    /** format byte, nonce, tag, ciphertext */
+    value: blob('value', { mode: 'buffer' }).notNull(),
+    version: text('version').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appName, t.name] })],
+);
+
+/** Small key/value facts about the database itself; `secrets_key_check` proves which secrets key it is used with. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
 
 /** Gateway nodes sharing this database: each upserts its row on a heartbeat (GET /v1/nodes). */
 export const nodes = sqliteTable('nodes', {
@@ -182,3 +214,4 @@ export type RouteRow = typeof routes.$inferSelect;
 export type CallRow = typeof calls.$inferSelect;
 export type NodeRow = typeof nodes.$inferSelect;
 export type RouteHistoryRow = typeof routeHistory.$inferSelect;
+export type SecretRow = typeof secrets.$inferSelect;

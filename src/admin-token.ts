@@ -49,10 +49,15 @@ export function generateToken(): string {
 
 /** Where the token file lives for a setting value; undefined when the feature is off. */
 export function tokenFilePath(setting: string, dbUrl: string, cwd = process.cwd()): string | undefined {
+  return dataFilePath(setting, dbUrl, TOKEN_FILE_NAME, cwd);
+}
+
+/** A file setting's path: '' off, `auto` = `name` next to the embedded database (./data/<name> with a remote one). */
+export function dataFilePath(setting: string, dbUrl: string, name: string, cwd = process.cwd()): string | undefined {
   if (!setting) return undefined;
   if (setting !== 'auto') return path.resolve(cwd, setting);
   const dbFile = embeddedDbPath(dbUrl);
-  return dbFile ? path.join(path.dirname(path.resolve(cwd, dbFile)), TOKEN_FILE_NAME) : path.resolve(cwd, 'data', TOKEN_FILE_NAME);
+  return dbFile ? path.join(path.dirname(path.resolve(cwd, dbFile)), name) : path.resolve(cwd, 'data', name);
 }
 
 /** The file path of a `file:` libSQL URL (file:./x.db, file:/x.db, file:///x.db), else undefined. */
@@ -93,11 +98,12 @@ function readTokens(file: string): { tokens: string[]; loose: boolean } | undefi
 }
 
 /**
- * Creates `file` holding `token` with mode 0600, atomically: the token is written to a private temp
+ * Creates `file` holding `text` with mode 0600, atomically: the text is written to a private temp
  * file that is then hard-linked to the final name, so a reader never sees a half-written file and of
  * two gateways starting at once exactly one creates it. Returns false when the file already existed.
+ * A missing folder is made 0700. Also the secrets key file's writer (src/secrets-key.ts).
  */
-function createTokenFile(file: string, token: string): boolean {
+export function createPrivateFile(file: string, text: string): boolean {
   const dir = path.dirname(file);
   try {
     const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -107,14 +113,14 @@ function createTokenFile(file: string, token: string): boolean {
       if (d === created || d === path.dirname(d)) break;
     }
   } catch (e) {
-    throw new AdminTokenError(`cannot create ${dir}: ${(e as Error).message}`);
+    throw new Error(`cannot create ${dir}: ${(e as Error).message}`, { cause: e });
   }
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
       fs.fchmodSync(fd, 0o600); // whatever the umask
-      fs.writeSync(fd, `${token}\n`);
+      fs.writeSync(fd, text);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -127,9 +133,17 @@ function createTokenFile(file: string, token: string): boolean {
     }
     return true;
   } catch (e) {
-    throw new AdminTokenError(`cannot create ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot create ${file}: ${(e as Error).message}`, { cause: e });
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+function createTokenFile(file: string, token: string): boolean {
+  try {
+    return createPrivateFile(file, `${token}\n`);
+  } catch (e) {
+    throw new AdminTokenError((e as Error).message);
   }
 }
 

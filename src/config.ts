@@ -81,6 +81,25 @@ export const settings = {
     '',
     'admin token file, one token per line; generated (mode 0600, printed once) when missing; auto = admin-token next to the embedded database; ignored when PODFN_ADMIN_TOKEN or PODFN_JWT_KEY is set (empty = off; npm start and the gateway image set it)',
   ],
+  PODFN_SECRETS_KEY: [
+    z.string().regex(/^(|\s*[0-9a-fA-F]{64}\s*|\s*[A-Za-z0-9+/_-]{43}=?\s*)$/, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)'),
+    '',
+    'key (32 bytes: 64 hex digits or base64) that encrypts app secrets at rest (AES-256-GCM); every node sharing a database needs the same key (empty = the key file)',
+  ],
+  PODFN_SECRETS_KEY_FILE: [
+    z.string().min(1),
+    'auto',
+    'secrets key file when PODFN_SECRETS_KEY is empty: generated (mode 0600) on first start when missing; auto = secrets-key next to the embedded database (./data/secrets-key with a remote one); copy it to every node sharing the database',
+  ],
+  PODFN_SECRET_MAX_BYTES: [int(1, MiB), '65536', 'largest secret value (bytes) the API accepts (413 above)'],
+  PODFN_SECRETS_DIR: [
+    z
+      .string()
+      .regex(/^(\/.*)?$/, 'must be an absolute path')
+      .max(200),
+    '',
+    "host folder (on a tmpfs) holding each function container's secret files, bind-mounted read-only at /run/secrets (empty = .secrets in PODFN_SOCKET_DIR)",
+  ],
   PODFN_MAX_HEADERS: [int(1, 10_000), '100', 'max request header fields (431 above)'],
   PODFN_MAX_HEADER_BYTES: [int(1024, 1024 * 1024), '16384', 'max bytes of the request line and headers (431 above, answered by node)'],
   PODFN_MAX_INFLIGHT: [int(1, 1_000_000), '512', '/r calls in progress at once on this node, counted once the request body is in (503 with Retry-After above)'],
@@ -241,6 +260,9 @@ export interface Config extends RawConfig {
 
 export class ConfigError extends Error {}
 
+/** Settings whose values an error message must not repeat. */
+const REDACTED = new Set(['PODFN_SECRETS_KEY']);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -248,7 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[name] === undefined || env[name] === '' ? def : env[name];
     const parsed = schema.safeParse(value);
     if (parsed.success) raw[name] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    // a key's value is never echoed, not even a malformed one
+    else problems.push(`${name}=${REDACTED.has(name) ? '<not shown>' : JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const cfg = raw as RawConfig;
@@ -335,6 +358,7 @@ export function runnerOptionsFrom(config: Config): Partial<RunnerOptions> {
     totalMemoryMb: config.totalMemoryMb,
     memoryWaitMs: config.PODFN_MEMORY_WAIT_MS,
     envUnderscoreHeaders: config.PODFN_ENV_UNDERSCORE_HEADERS,
+    secretsDir: config.PODFN_SECRETS_DIR || `${config.PODFN_SOCKET_DIR.replace(/\/+$/, '')}/.secrets`,
   };
 }
 

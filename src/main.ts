@@ -19,6 +19,8 @@ import { NodeRegistry } from './cluster/node-registry.ts';
 import os from 'node:os';
 import { applyAdminToken } from './admin-token.ts';
 import { dropPrivileges, PrivilegeError } from './privileges.ts';
+import { keyMismatchMessage, logKeySource, resolveSecretsKey, SecretsKeyError } from './secrets-key.ts';
+import { checkSecretsKey } from './store/secrets.ts';
 
 function readConfig(): Config {
   try {
@@ -50,7 +52,24 @@ async function main() {
     process.stderr.write(`podfn: cannot open the database PODFN_DB_URL=${config.PODFN_DB_URL}: ${e.message}\n`);
     process.exit(2);
   });
-  const cache = new RouteCache(store.db);
+  // secrets key: PODFN_SECRETS_KEY or the key file (made now, as the unprivileged user, on first start);
+  // a node whose key is not the one the database's secrets were written with stops here
+  let secrets: ReturnType<typeof resolveSecretsKey>;
+  try {
+    secrets = resolveSecretsKey(config);
+  } catch (e) {
+    if (!(e instanceof SecretsKeyError)) throw e;
+    process.stderr.write(`podfn: ${e.message}\n`);
+    process.exit(2);
+  }
+  delete process.env.PODFN_SECRETS_KEY;
+  const secretsKey = secrets.key;
+  if ((await checkSecretsKey(store.db, (v) => secretsKey.matches(v), secretsKey.checkValue())) === 'mismatch') {
+    process.stderr.write(`podfn: ${keyMismatchMessage(secrets.source)}\n`);
+    process.exit(2);
+  }
+  logKeySource(log, secretsKey, secrets.source);
+  const cache = new RouteCache(store.db, secretsKey);
   // typed as podfn's Logger: the runner declares its own RunnerLogger, and this keeps the two compatible
   const runnerLog: Logger = log.child({ part: 'runner' });
   const runner = await Runner.create(defaultRunnerOptions(runnerOptionsFrom(config)), runnerLog);
@@ -134,7 +153,11 @@ async function main() {
         await cache.reloadRoute(name, path);
         await runner.drain(name, path);
       },
+      secretChanged: async (name) => {
+        for (const path of await cache.reloadSecrets(name)) await runner.drain(name, path);
+      },
     },
+    secretsKey,
     limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
     metrics,
     stats: { node: config.nodeId, series },

@@ -1,6 +1,6 @@
 // Started as root (the quick start's `npm start`), the gateway gives root up before it serves: it
 // prepares what the unprivileged user needs (the data folder of an embedded database, the hot
-// containers' socket folder), checks that user can reach the container API socket, then switches
+// containers' socket folder and secrets folder), checks that user can reach the container API socket, then switches
 // to it for good. Anything that still escapes a function is then bounded by that user, not root.
 // May import node built-ins and the Config type only.
 import fs from 'node:fs';
@@ -58,7 +58,7 @@ function giveFolder(dir: string, who: Account, mode: number): void {
 function giveFiles(dir: string, dbFile: string, who: Account): void {
   const base = path.basename(dbFile);
   for (const name of fs.readdirSync(dir)) {
-    if (name === 'admin-token' || name === base || name.startsWith(`${base}-`)) fs.lchownSync(path.join(dir, name), who.uid, who.gid);
+    if (name === 'admin-token' || name === 'secrets-key' || name === base || name.startsWith(`${base}-`)) fs.lchownSync(path.join(dir, name), who.uid, who.gid);
   }
 }
 
@@ -77,6 +77,11 @@ export function dropPrivileges(config: Config, env: NodeJS.ProcessEnv = process.
   }
   fs.mkdirSync(path.dirname(config.PODFN_SOCKET_DIR), { recursive: true, mode: 0o711 });
   giveFolder(config.PODFN_SOCKET_DIR, who, 0o711);
+  // secret files of function containers: by default under the socket folder; elsewhere made here too
+  if (config.PODFN_SECRETS_DIR) {
+    fs.mkdirSync(path.dirname(config.PODFN_SECRETS_DIR), { recursive: true, mode: 0o711 });
+    giveFolder(config.PODFN_SECRETS_DIR, who, 0o711);
+  }
 
   process.setgroups!(groupsOf(who));
   process.setgid!(who.gid);

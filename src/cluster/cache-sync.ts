@@ -1,6 +1,6 @@
 // Keeps this node's route cache (src/gateway/route-cache.ts) coherent with writes made through other
 // nodes sharing the database.
-// Triggers append every app/route write to `cache_changes`; this polls for rows past the last seq it
+// Triggers append every app/route/secret write to `cache_changes`; this polls for rows past the last seq it
 // applied (one indexed query per interval, never on the call path), reloads what they name and drains
 // the hot pools of routes that really changed. A node that could not poll for longer than the log is
 // kept, or that finds more changes than one batch, reloads its whole table instead.
@@ -109,8 +109,13 @@ export class CacheSync {
   private async apply(changes: CacheChange[]): Promise<void> {
     const seen = new Set<string>();
     for (const c of changes) {
-      const key = `${c.appName}\u0000${c.path ?? ''}`;
-      if (!seen.has(key)) {
+      // a secret write reloads all of the app's secrets: once per app per poll is enough
+      const key = c.secret !== null ? `${c.appName}\u0000\u0000secrets` : `${c.appName}\u0000${c.path ?? ''}`;
+      if (c.secret !== null && !seen.has(key)) {
+        seen.add(key);
+        // the routes that list a replaced (or new, or deleted) secret roll onto new containers
+        for (const path of await this.d.cache.reloadSecrets(c.appName)) await this.d.changed(c.appName, path);
+      } else if (!seen.has(key)) {
         seen.add(key);
         const changed = c.path === null ? await this.d.cache.reloadApp(c.appName) : await this.d.cache.reloadRoute(c.appName, c.path);
         // 'app': the app itself is gone, so every route of it goes (not only this path)

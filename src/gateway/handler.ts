@@ -231,6 +231,8 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
         id,
         app,
         route,
+        // the app's secrets, only for a route that lists some (one Map lookup)
+        secrets: route.secrets?.length ? deps.cache.secretsOf(app.name) : undefined,
         method,
         url,
         headers: rawHeaderMap(req.rawHeaders),

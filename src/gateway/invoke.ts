@@ -3,23 +3,52 @@
 import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
 import type { Readable } from 'node:stream';
-import type { CallRequest, CallResult, FunctionSpec, ResponseSink } from '../runner/types.ts';
+import type { CallRequest, CallResult, FunctionSpec, ResponseSink, SecretFile } from '../runner/types.ts';
+import type { SecretsSnapshot } from './route-cache.ts';
+import { createHash } from 'node:crypto';
 
-const specs = new WeakMap<Route, { app: App; spec: FunctionSpec }>();
+const NO_SECRETS: SecretsSnapshot = new Map();
+const specs = new WeakMap<Route, { app: App; secrets: SecretsSnapshot; spec: FunctionSpec }>();
 
 /**
- * One spec object per (app, route) snapshot of the route cache: the runner hashes a spec into its pool
- * key once per object (hot-pool.ts poolKey), so a fresh object per call meant a sha256 per call.
+ * One spec object per (app, route, secrets) snapshot of the route cache: the runner hashes a spec into
+ * its pool key once per object (hot-pool.ts poolKey), so a fresh object per call meant a sha256 per call.
  */
-export function functionSpec(app: App, route: Route): FunctionSpec {
+export function functionSpec(app: App, route: Route, secrets: SecretsSnapshot = NO_SECRETS): FunctionSpec {
   const hit = specs.get(route);
-  if (hit && hit.app === app) return hit.spec;
-  const spec = newFunctionSpec(app, route);
-  specs.set(route, { app, spec });
+  if (hit && hit.app === app && hit.secrets === secrets) return hit.spec;
+  const spec = newFunctionSpec(app, route, secrets);
+  specs.set(route, { app, secrets, spec });
   return spec;
 }
 
-function newFunctionSpec(app: App, route: Route): FunctionSpec {
+/**
+ * The route's secret files. A value is handed over as a closure, never as a property: a spec that
+ * reaches a log line or JSON shows names only. A secret this node cannot provide (not loaded yet, or
+ * not decrypting) fails the call when the runner asks for it, naming the secret, never a value.
+ */
+function secretFiles(route: Route, secrets: SecretsSnapshot): { secrets?: SecretFile[]; secretsVersion?: string } {
+  const names = route.secrets ?? [];
+  if (names.length === 0) return {};
+  const files = names.map((name): SecretFile => {
+    const s = secrets.get(name);
+    const value = s?.value;
+    const problem = s
+      ? (s.error ?? `secret ${name} of app ${route.appName} cannot be read`)
+      : `secret ${name} of app ${route.appName} is not loaded on this node`;
+    return {
+      name,
+      value: () => {
+        if (!value) throw new Error(problem);
+        return value;
+      },
+    };
+  });
+  const versions = names.map((n) => `${n}=${secrets.get(n)?.version ?? ''}`).join('\n');
+  return { secrets: files, secretsVersion: createHash('sha256').update(versions).digest('hex').slice(0, 16) };
+}
+
+function newFunctionSpec(app: App, route: Route, secrets: SecretsSnapshot): FunctionSpec {
   return {
     appName: route.appName,
     path: route.path,
@@ -30,6 +59,7 @@ function newFunctionSpec(app: App, route: Route): FunctionSpec {
     idleTimeout: route.idleTimeout,
     maxConcurrency: route.maxConcurrency,
     config: { ...app.config, ...route.config },
+    ...secretFiles(route, secrets),
   };
 }
 
@@ -55,6 +85,8 @@ export interface BuildCall {
   id: string;
   app: App;
   route: Route;
+  /** the app's secrets as the route cache holds them (lookup's `secrets`) */
+  secrets?: SecretsSnapshot;
   method: string;
   url: string;
   /** request headers as rawHeaderMap builds them */
@@ -74,7 +106,7 @@ export interface BuildCall {
 export function buildCall(b: BuildCall): CallRequest {
   return {
     id: b.id,
-    fn: functionSpec(b.app, b.route),
+    fn: functionSpec(b.app, b.route, b.secrets),
     method: b.method,
     url: b.url,
     headers: b.headers,

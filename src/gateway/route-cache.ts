@@ -2,18 +2,40 @@
 // start-up, each admin write on this node reloads what it touched (write-through), and
 // src/cluster/cache-sync.ts applies other nodes' writes from the change log. Reloads say whether
 // anything really changed, so a change seen twice (own write, then the log) drains a hot pool only once.
+// It also holds each app's secrets, decrypted at load with the node's secrets key (values live only in
+// this process's memory): a secret write reloads the app's secrets and reports the routes that list a
+// changed one, so their containers roll.
 import type { Queryable } from '../store/db.ts';
 import { listApps, getApp } from '../store/apps.ts';
 import { listRoutes, getRoute } from '../store/routes.ts';
+import { loadSecrets, type StoredSecret } from '../store/secrets.ts';
 import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
+
+/** A decrypted secret; `value` undefined when the stored row does not decrypt (`error` says why). */
+export interface CachedSecret {
+  version: string;
+  value?: Buffer;
+  error?: string;
+}
+
+/** An app's secrets by name; a new Map object after every reload (function specs are cached per snapshot). */
+export type SecretsSnapshot = ReadonlyMap<string, CachedSecret>;
 
 export interface CachedApp {
   app: App;
   routes: Map<string, Route>;
+  secrets: SecretsSnapshot;
 }
 
-export type Lookup = { ok: true; app: App; route: Route } | { ok: false; missing: 'app' | 'route' };
+export type Lookup = { ok: true; app: App; route: Route; secrets: SecretsSnapshot } | { ok: false; missing: 'app' | 'route' };
+
+/** What the cache needs of the secrets key (src/models/secret-crypto.ts SecretsKey). */
+export interface SecretOpener {
+  decrypt(app: string, name: string, stored: Buffer): Buffer;
+}
+
+const NO_SECRETS: SecretsSnapshot = new Map();
 
 /** A request's host name claimed by a route (served as that route) or by an app (the path selects the route). */
 export type HostHit = { app: App; route: Route } | { app: App; route?: undefined };
@@ -25,22 +47,81 @@ export class RouteCache {
   /** Function URLs, rebuilt after every reload (never on the call path): see matchHost */
   private hosts: HostIndex = EMPTY_HOSTS;
 
-  constructor(private readonly db: Queryable) {}
+  /** Without a key, secrets are not loaded (tests of routes alone); a route listing one then fails its calls. */
+  constructor(
+    private readonly db: Queryable,
+    private readonly key?: SecretOpener,
+  ) {}
+
+  private open(rows: StoredSecret[]): Map<string, Map<string, CachedSecret>> {
+    const out = new Map<string, Map<string, CachedSecret>>();
+    for (const r of rows) {
+      let entry: CachedSecret;
+      try {
+        entry = { version: r.version, value: this.key!.decrypt(r.appName, r.name, r.value) };
+      } catch (e) {
+        entry = { version: r.version, error: (e as Error).message };
+      }
+      let m = out.get(r.appName);
+      if (!m) out.set(r.appName, (m = new Map<string, CachedSecret>()));
+      m.set(r.name, entry);
+    }
+    return out;
+  }
+
+  private async loadSecretsOf(appName?: string): Promise<Map<string, Map<string, CachedSecret>>> {
+    return this.key ? this.open(await loadSecrets(this.db, appName)) : new Map();
+  }
+
+  /** An app's secrets as cached now (empty when none or the app is unknown). */
+  secretsOf(appName: string): SecretsSnapshot {
+    return this.apps.get(appName)?.secrets ?? NO_SECRETS;
+  }
+
+  /**
+   * Re-reads one app's secrets after a secret write (here or, through the change log, on another
+   * node). Returns the paths of the app's routes that list a secret whose value changed, appeared or
+   * went: their containers must roll.
+   */
+  async reloadSecrets(appName: string): Promise<string[]> {
+    const next = (await this.loadSecretsOf(appName)).get(appName) ?? new Map<string, CachedSecret>();
+    const entry = this.apps.get(appName);
+    if (!entry) {
+      // the write created the app (a secret set before any route)
+      const app = await getApp(this.db, appName);
+      if (!app) return [];
+      this.apps.set(appName, { app, routes: new Map(), secrets: next });
+      this.indexHosts();
+      this.version++;
+      return [];
+    }
+    const old = entry.secrets;
+    const changed = new Set<string>();
+    for (const [name, s] of old) if (next.get(name)?.version !== s.version) changed.add(name);
+    for (const name of next.keys()) if (!old.has(name)) changed.add(name);
+    entry.secrets = next;
+    this.version++;
+    if (changed.size === 0) return [];
+    return [...entry.routes.values()].filter((r) => r.secrets?.some((n) => changed.has(n))).map((r) => r.path);
+  }
 
   /**
    * (Re)loads everything. Returns what differs from the previous table: apps whose row changed or
    * went, and routes that changed or went (a node that fell behind the change log drains those).
    */
   async loadAll(): Promise<{ apps: string[]; routes: Array<[string, string]> }> {
-    const [apps, routes] = await Promise.all([listApps(this.db), listRoutes(this.db)]);
+    const [apps, routes, secrets] = await Promise.all([listApps(this.db), listRoutes(this.db), this.loadSecretsOf()]);
     const next = new Map<string, CachedApp>();
-    for (const app of apps) next.set(app.name, { app, routes: new Map() });
+    for (const app of apps) next.set(app.name, { app, routes: new Map(), secrets: secrets.get(app.name) ?? new Map() });
     for (const r of routes) next.get(r.appName)?.routes.set(r.path, r);
     const changed = { apps: [] as string[], routes: [] as Array<[string, string]> };
     for (const [name, old] of this.apps) {
       const now = next.get(name);
       if (!same(old.app, now?.app)) changed.apps.push(name);
-      for (const [path, r] of old.routes) if (!same(r, now?.routes.get(path))) changed.routes.push([name, path]);
+      for (const [path, r] of old.routes) {
+        const n = now?.routes.get(path);
+        if (!same(r, n) || secretVersions(r, old.secrets) !== secretVersions(n, now?.secrets)) changed.routes.push([name, path]);
+      }
     }
     this.apps = next;
     this.indexHosts();
@@ -55,7 +136,7 @@ export class RouteCache {
     const changed = !same(entry?.app, app);
     if (!app) this.apps.delete(name);
     else if (entry) entry.app = app;
-    else this.apps.set(name, { app, routes: new Map() });
+    else this.apps.set(name, { app, routes: new Map(), secrets: (await this.loadSecretsOf(name)).get(name) ?? NO_SECRETS });
     this.indexHosts();
     this.version++;
     return changed;
@@ -85,7 +166,7 @@ export class RouteCache {
       // the app row is only taken when the entry is new: an app config change is applied (and its
       // containers drained) through reloadApp, never silently here
       let entry = this.apps.get(appName);
-      if (!entry) this.apps.set(appName, (entry = { app, routes: new Map() }));
+      if (!entry) this.apps.set(appName, (entry = { app, routes: new Map(), secrets: (await this.loadSecretsOf(appName)).get(appName) ?? NO_SECRETS }));
       if (route) entry.routes.set(path, route);
       else entry.routes.delete(path);
     }
@@ -100,7 +181,7 @@ export class RouteCache {
     if (!entry) return { ok: false, missing: 'app' };
     const route = entry.routes.get(cleanPath(requestPath));
     if (!route) return { ok: false, missing: 'route' };
-    return { ok: true, app: entry.app, route };
+    return { ok: true, app: entry.app, route, secrets: entry.secrets };
   }
 
   /**
@@ -169,6 +250,11 @@ function same(a: App | Route | undefined, b: App | Route | undefined): boolean {
   const { hosts: _a, ...restA } = a;
   const { hosts: _b, ...restB } = b;
   return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+/** The versions of the secrets a route lists, as one string (what its containers are keyed by). */
+function secretVersions(r: Route | undefined, secrets: SecretsSnapshot | undefined): string {
+  return (r?.secrets ?? []).map((n) => `${n}=${secrets?.get(n)?.version ?? ''}`).join(',');
 }
 
 /** path.Clean-like: collapse `//`, drop a trailing slash, keep a leading one. */

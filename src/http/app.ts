@@ -17,6 +17,7 @@ import { hasDotSegment } from '../request/dot-segments.ts';
 import { systemApi } from './system.ts';
 import { appsApi } from './admin/apps.ts';
 import { routesApi, allRoutesApi } from './admin/routes.ts';
+import { secretsApi } from './admin/secrets.ts';
 import { openApiDocument } from './openapi.ts';
 import { callsApi } from './admin/calls.ts';
 import { tasksApi } from './tasks.ts';
@@ -60,6 +61,7 @@ export function buildApp(deps: HttpDeps): Hono {
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps.limits)));
   app.route('/v1/apps', appsApi(deps));
   app.route('/v1/apps', routesApi(deps));
+  app.route('/v1/apps', secretsApi(deps));
   app.route('/v1/routes', allRoutesApi(deps));
   app.route('/v1/apps', callsApi({ store: deps.store }));
   if (deps.nodes) app.route('/v1/nodes', nodesApi(deps.nodes));

@@ -11,6 +11,8 @@ import type { StatsApiDeps } from './admin/stats.ts';
 export interface ChangeListener {
   appChanged(appName: string): Promise<void>;
   routeChanged(appName: string, path: string): Promise<void>;
+  /** a secret was created, replaced or deleted: the routes that list it roll onto new containers */
+  secretChanged?(appName: string, name: string): Promise<void>;
 }
 
 export interface HttpDeps {
@@ -19,6 +21,8 @@ export interface HttpDeps {
   log: Logger;
   changes: ChangeListener;
   limits: RouteLimits;
+  /** encrypts secret values for the database (absent: the secrets API answers 503) */
+  secretsKey?: { encrypt(app: string, name: string, value: Buffer): Buffer };
   /** extra readiness checks (runner state), name -> ok + detail */
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
   /** the async queue: /tasks and /v1/queue (absent in tests that do not need it) */

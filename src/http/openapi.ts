@@ -16,10 +16,11 @@ import {
   rollbackBody,
   rollbackAnswer,
 } from '../models/schemas/route.ts';
+import { newSecretBody, secretBody, secretJson, secretAnswer, secretsAnswer, secretName } from '../models/schemas/secret.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
 import { timeseriesAnswer, timeseriesQuery, consoleSession, consoleLogin } from '../models/schemas/stats.ts';
 import { queueComponents, queueOpenApiPaths } from './queue-openapi.ts';
-import { appParam, componentSchemas, err, json, ok, queryParams, ref } from './openapi-kit.ts';
+import { appParam, componentSchemas, err, json, jsonSchemaOf, ok, queryParams, ref } from './openapi-kit.ts';
 
 const components = (limits: RouteLimits) => ({
   Error: errorBody,
@@ -37,6 +38,11 @@ const components = (limits: RouteLimits) => ({
   RouteHistoryWrapper: routeHistoryAnswer,
   RollbackBody: rollbackBody,
   RollbackWrapper: rollbackAnswer,
+  Secret: secretJson,
+  SecretWrapper: secretAnswer,
+  SecretsWrapper: secretsAnswer,
+  NewSecretBody: newSecretBody,
+  SecretBody: secretBody,
   CallAccepted: callAccepted,
   Ping: pingAnswer,
   Version: versionAnswer,
@@ -58,6 +64,9 @@ const routeParam = {
 };
 /** Function URLs: a write whose `hosts` holds a name another route or app claims. */
 const hostTaken = err('A host name in hosts is already claimed: "Host <name> is already claimed by route <path> of app <app>" (or "by app <app>")');
+const secretParam = { name: 'name', in: 'path', required: true, description: 'Secret name', schema: jsonSchemaOf(secretName) };
+const WRITE_ONLY =
+  "Values are write-only: no answer ever holds one. They are encrypted at rest (AES-256-GCM, the node's secrets key) and reach the containers of the routes that list them as read-only files /run/secrets/<name>, never as environment. The app is created when missing, as a route create does.";
 const common = { 400: err('Invalid input'), 413: err('Body too large'), 503: err('Database unavailable'), default: err('Unexpected error') };
 const appBody = (name: string) => ({ required: true, ...json(ref(name)) });
 const routeBodyRef = { required: true, ...json(ref('RouteBody')) };
@@ -188,6 +197,45 @@ function paths() {
           'The restored definition becomes a new version (action rollback) and is rolled out like any update: the old version keeps serving until the new one answers.',
         requestBody: { required: false, ...json(ref('RollbackBody')) },
         responses: { 200: ok('Rolled back', ref('RollbackWrapper')), 404: err('App or route not found'), ...common },
+      },
+    },
+    '/v1/apps/{app}/secrets': {
+      parameters: [appParam],
+      get: {
+        tags: ['Secrets'],
+        summary: 'List the secrets of an app: names, timestamps and the routes that list each (never values)',
+        responses: { 200: ok('Secrets', ref('SecretsWrapper')), 404: err('App not found') },
+      },
+      post: {
+        tags: ['Secrets'],
+        summary: 'Create a secret (409 when it exists; PUT creates or replaces)',
+        description: WRITE_ONLY,
+        requestBody: appBody('NewSecretBody'),
+        responses: { 200: ok('Created', ref('SecretWrapper')), 409: err('Secret already exists'), ...common, 413: err('Body or secret value too large') },
+      },
+    },
+    '/v1/apps/{app}/secrets/{name}': {
+      parameters: [appParam, secretParam],
+      get: {
+        tags: ['Secrets'],
+        summary: "A secret's name, timestamps and the routes that list it (never its value)",
+        responses: { 200: ok('Secret', ref('SecretWrapper')), 404: err('App or secret not found') },
+      },
+      put: {
+        tags: ['Secrets'],
+        summary: 'Create or replace a secret; the routes that list it roll onto new containers with the new value',
+        description: WRITE_ONLY,
+        requestBody: appBody('SecretBody'),
+        responses: { 200: ok('Created or replaced', ref('SecretWrapper')), ...common, 413: err('Body or secret value too large') },
+      },
+      delete: {
+        tags: ['Secrets'],
+        summary: 'Delete a secret no route lists',
+        responses: {
+          200: ok('Deleted', ref('Message')),
+          404: err('App or secret not found'),
+          409: err('Secret <name> is used by routes <paths>: remove it from their secrets first'),
+        },
       },
     },
     '/v1/routes': {

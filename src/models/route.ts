@@ -25,6 +25,8 @@ export interface Route {
   jwtKey?: string;
   /** Function URLs: host names this route answers on at / (normalised, see schemas/hosts.ts); absent when none */
   hosts?: string[];
+  /** names of the app's secrets its containers get as /run/secrets/<name>; left out when none */
+  secrets?: string[];
 }
 
 /** Route fields as given in a body, before defaults. Absent fields are left out. */
@@ -43,6 +45,8 @@ export interface RoutePatch {
   jwtKey?: string;
   /** replaces the claimed host names; [] removes them */
   hosts?: string[];
+  /** replaces the list; [] removes them all */
+  secrets?: string[];
 }
 
 /** Validates a route path (see routePath); returns it without a trailing slash. */
@@ -86,6 +90,7 @@ export function parseRouteBody(body: unknown, limits: RouteLimits): RoutePatch {
     config: r.config,
     jwtKey: r.jwt_key,
     hosts: r.hosts,
+    secrets: r.secrets,
   };
   for (const k of Object.keys(out) as (keyof RoutePatch)[]) if (out[k] === undefined) delete out[k];
   return out;
@@ -118,15 +123,17 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
     config: mergeConfig({}, patch.config ?? {}, 'route config'),
     ...(patch.jwtKey ? { jwtKey: patch.jwtKey } : {}),
     ...(patch.hosts?.length ? { hosts: patch.hosts } : {}),
+    ...(patch.secrets?.length ? { secrets: patch.secrets } : {}),
   };
 }
 
 /** Update merge: given scalars replace, config merges ("" removes), headers replace per name. */
 export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string): Route {
   if (patch.path && patch.path !== urlPath) throw badRequest('Could not update route - path is immutable');
-  const { jwtKey: oldKey, hosts: oldHosts, ...rest } = old;
+  const { jwtKey: oldKey, hosts: oldHosts, secrets: oldSecrets, ...rest } = old;
   const jwtKey = patch.jwtKey === undefined ? oldKey : patch.jwtKey || undefined;
   const hosts = patch.hosts ?? oldHosts;
+  const secrets = patch.secrets ?? oldSecrets ?? [];
   return {
     ...rest,
     image: patch.image ?? old.image,
@@ -140,6 +147,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     config: patch.config ? mergeConfig(old.config, patch.config, 'route config') : old.config,
     ...(jwtKey ? { jwtKey } : {}),
     ...(hosts?.length ? { hosts } : {}),
+    ...(secrets.length ? { secrets } : {}),
   };
 }
 
@@ -169,5 +177,6 @@ export function routeJson(r: Route): RouteJson {
   if (r.jwtKey) out.jwt_protected = true;
   if (r.jwtKey && isWeakJwtKey(r.jwtKey)) out.jwt_key_weak = true;
   if (r.hosts?.length) out.hosts = r.hosts;
+  if (r.secrets?.length) out.secrets = r.secrets;
   return out;
 }

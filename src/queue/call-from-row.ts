@@ -27,7 +27,7 @@ export function callFromRow(row: CallRow, routes: RouteLookup, now: number, sign
       error: found.missing === 'app' ? deletedBeforeRun(row.appName) : deletedBeforeRun(row.appName, row.path),
     };
   }
-  const fn = functionSpec(found.app, found.route);
+  const fn = functionSpec(found.app, found.route, found.secrets);
   return {
     ok: true,
     route: found.route,

@@ -11,6 +11,7 @@ import { CappedBuffer } from './output-limit.ts';
 import { Removals } from './removals.ts';
 import { LABEL_APP, LABEL_CALL, LABEL_ROUTE, type Attachment, type ContainerRuntime } from './runtime.ts';
 import type { CallRequest, CallResult } from './types.ts';
+import { CONTAINER_SECRETS_DIR, removeSecretFiles, writeSecretFiles } from './secret-files.ts';
 
 export interface ColdDeps {
   /** the container runtime (named for the default, Podman; any ContainerRuntime) */
@@ -55,6 +56,8 @@ export class ColdRunner {
     let containerId: string | undefined;
     let attachment: Attachment | undefined;
     let release: Release | undefined;
+    /** host folder of the call's secret files, bound at /run/secrets */
+    let secretsDir: string | undefined;
     const stdout = new CappedBuffer(options.maxResponseBytes);
     const stderr = new CappedBuffer(options.maxLogBytes);
     const log = () => stderr.toBuffer();
@@ -79,8 +82,13 @@ export class ColdRunner {
       release = await memory.acquireContainer(call.fn.memory, options, { waitMs, signal: call.signal });
       if (stop !== undefined) return this.stopped(stop, log(), extra);
 
+      const name = containerName('cold', randomBytes(8).toString('hex'));
+      if (call.fn.secrets?.length) {
+        secretsDir = await writeSecretFiles(options.secretsDir, await podman.socketDirPolicy(), name, call.fn.secrets);
+        if (stop !== undefined) return this.stopped(stop, log(), extra);
+      }
       const spec = buildContainerSpec({
-        name: containerName('cold', randomBytes(8).toString('hex')),
+        name,
         image: call.fn.image,
         env: coldEnv(call, options),
         memoryMb: call.fn.memory,
@@ -89,6 +97,7 @@ export class ColdRunner {
           [LABEL_ROUTE]: labelValue(call.fn.path),
           [LABEL_CALL]: labelValue(call.id),
         },
+        mounts: secretsDir ? [{ source: secretsDir, target: CONTAINER_SECRETS_DIR, readOnly: true }] : undefined,
         stdin: 'once',
         options,
       });
@@ -134,8 +143,12 @@ export class ColdRunner {
       clearTimeout(deadlineTimer);
       call.signal?.removeEventListener('abort', onAbort);
       attachment?.destroy();
-      // Podman gone mid-call: removed once it is back (Runner.connect -> Removals.retry)
-      if (containerId !== undefined) await this.removals.removeOrDefer(containerId);
+      // Podman gone mid-call: removed once it is back (Runner.connect -> Removals.retry); the secret
+      // files go after the container (a deferred removal keeps them until then)
+      const dir = secretsDir;
+      const filesGone = dir ? () => removeSecretFiles(dir) : undefined;
+      if (containerId !== undefined) await this.removals.removeOrDefer(containerId, filesGone);
+      else await filesGone?.();
       release?.();
       this.inflight.delete(halt);
     }

@@ -96,6 +96,7 @@ export function abortedResult(extra: FaultExtra = {}): CallResult {
  */
 export function platformFaultResult(err: unknown, extra: FaultExtra = {}): CallResult {
   const base = { platformError: true, ...extra };
+  if (err instanceof SecretFilesError) return faultResult(503, `secrets unavailable: ${err.message}`, base);
   if (err instanceof NoMemoryError) return faultResult(503, err.message, base);
   if (err instanceof PodmanUnavailableError) return faultResult(503, `container runtime unavailable: ${err.message}`, base);
   if (err instanceof PodmanApiError) {
@@ -105,4 +106,9 @@ export function platformFaultResult(err: unknown, extra: FaultExtra = {}): CallR
   }
   const message = err instanceof Error ? err.message : String(err);
   return faultResult(500, `internal runner error: ${message}`, base);
+}
+
+/** A container's secret files could not be made (a secret this node cannot provide, a full tmpfs): 503, retryable. */
+export class SecretFilesError extends Error {
+  override readonly name = 'SecretFilesError';
 }

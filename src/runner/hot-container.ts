@@ -12,6 +12,7 @@ import type { Removals } from './removals.ts';
 import type { ContainerRuntime } from './runtime.ts';
 import { removeSocketDir } from './socket-dir.ts';
 import { TransportError, type AnswerStream, type HotTransport } from './transport.ts';
+import { removeSecretFiles } from './secret-files.ts';
 import type { CallRequest, CallResult, Slot } from './types.ts';
 
 export interface HotContainerParts {
@@ -30,6 +31,8 @@ export interface HotContainerParts {
   exited: Promise<void>;
   /** host socket dir to delete on close (socket transport) */
   socketDir?: string;
+  /** host folder of its secret files (bound at /run/secrets) to delete on close */
+  secretsDir?: string;
   maxLogBytes: number;
   maxResponseBytes: number;
   /** tears the attach stream down (after removal it ends anyway; this makes it immediate) */
@@ -216,8 +219,15 @@ export class HotContainer implements Slot {
     this.p.transport.close();
     // Podman unreachable: the function lives on under conmon; removed once Podman is back. Its socket
     // folder goes only after that: while the container may run, it could still plant links there.
-    const dir = this.p.socketDir;
-    await this.p.removals.removeOrDefer(this.id, dir ? () => removeSocketDir(dir) : undefined);
+    const { socketDir, secretsDir } = this.p;
+    const after =
+      socketDir || secretsDir
+        ? async () => {
+            if (socketDir) await removeSocketDir(socketDir);
+            if (secretsDir) await removeSecretFiles(secretsDir);
+          }
+        : undefined;
+    await this.p.removals.removeOrDefer(this.id, after);
     this.p.onClosed?.();
     this.p.detach?.();
   }

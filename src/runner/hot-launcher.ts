@@ -17,6 +17,7 @@ import { SocketTransport } from './socket-transport.ts';
 import { waitForSocket } from './socket-wait.ts';
 import { StdioTransport } from './stdio-transport.ts';
 import type { FunctionSpec } from './types.ts';
+import { CONTAINER_SECRETS_DIR, removeSecretFiles, writeSecretFiles } from './secret-files.ts';
 
 export const CONTAINER_SOCKET_DIR = '/tmp/iofs';
 export const LISTENER = `unix:${CONTAINER_SOCKET_DIR}/${LISTENER_NAME}`;
@@ -54,11 +55,16 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
   let id: string | undefined;
   let att: Attachment | undefined;
   let listener: VerifiedListener | undefined;
+  let secretsDir: string | undefined;
   const cleanup = async () => {
     att?.destroy();
     listener?.close();
     // the folder goes only once the container is gone: while it may run, it could still plant links
-    const dirGone = () => (socketDir ? removeSocketDir(socketDir) : Promise.resolve());
+    // (and the secret files stay until then: the container may still read them)
+    const dirGone = async () => {
+      if (socketDir) await removeSocketDir(socketDir);
+      if (secretsDir) await removeSecretFiles(secretsDir);
+    };
     if (id) await removals.removeOrDefer(id, dirGone);
     else await dirGone();
     release();
@@ -68,6 +74,11 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
     if (socketDir && policy) await prepareSocketDir(socketDir, policy);
     const env = { ...baseEnv(fn), FN_FORMAT: fn.format, ...(stdio ? {} : { FN_LISTENER: LISTENER }) };
     const name = containerName('hot', suffix);
+    if (fn.secrets?.length) secretsDir = await writeSecretFiles(options.secretsDir, await podman.socketDirPolicy(), name, fn.secrets);
+    const mounts = [
+      ...(socketDir ? [{ source: socketDir, target: CONTAINER_SOCKET_DIR }] : []),
+      ...(secretsDir ? [{ source: secretsDir, target: CONTAINER_SECRETS_DIR, readOnly: true }] : []),
+    ];
     id = await podman.createContainer(
       buildContainerSpec({
         name,
@@ -75,7 +86,7 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
         env: toEnvList(env),
         memoryMb: fn.memory,
         labels: { [LABEL_APP]: labelValue(fn.appName), [LABEL_ROUTE]: labelValue(fn.path), [LABEL_POOL]: poolId },
-        mounts: socketDir ? [{ source: socketDir, target: CONTAINER_SOCKET_DIR }] : [],
+        mounts,
         stdin: stdio ? 'open' : 'none',
         options,
       }),
@@ -124,6 +135,7 @@ export async function launchHotContainer(deps: LaunchDeps, fn: FunctionSpec, poo
       logStreams: stdio ? [attached.stderr] : [attached.stderr, attached.stdout],
       exited,
       socketDir,
+      secretsDir,
       maxLogBytes: options.maxLogBytes,
       maxResponseBytes: options.maxResponseBytes,
       detach: () => attached.destroy(),

@@ -1,6 +1,6 @@
 // HotPools: the runner's entry point for hot formats (`http`, `json`). Keeps one independent SlotPool
 // per function key — everything that changes the container: app, path, image, memory, format,
-// config, timeout, idle_timeout — so a saturated route never stalls another and a route update
+// config, timeout, idle_timeout, secrets (their version) — so a saturated route never stalls another and a route update
 // (new key) gets new containers. drain() retires the pools of a route or app; close() stops all.
 import { createHash } from 'node:crypto';
 import { reservedMemoryMb } from './container-spec.ts';
@@ -48,7 +48,8 @@ export function poolKey(fn: FunctionSpec): string {
 
 function computeKey(fn: FunctionSpec): string {
   const config = Object.entries(fn.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const parts = [fn.appName, fn.path, fn.image, fn.memory, fn.format, fn.timeout, fn.idleTimeout, config];
+  // secrets by version only: a replaced secret makes a new key, and no value is ever hashed
+  const parts = [fn.appName, fn.path, fn.image, fn.memory, fn.format, fn.timeout, fn.idleTimeout, config, fn.secretsVersion ?? ''];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 

@@ -14,6 +14,7 @@ import { MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { Podman } from './podman.ts';
 import { Removals, removeStrays } from './removals.ts';
+import { sweepSecretDirs } from './secret-files.ts';
 import type { ContainerRuntime, RuntimeInfo } from './runtime.ts';
 import type { RefusalCause } from './socket-dir.ts';
 import type { CallRequest, CallResult } from './types.ts';
@@ -114,6 +115,11 @@ export class Runner {
           const removed = await removeStrays(this.runtime, this.options.nodeId);
           // socket dirs whose container is gone (a crash of the previous run) would pile up in /run
           await this.hot.sweepSocketDirs().catch(() => 0);
+          // and so would secret folders (a crash leaves them; values must not linger in /run)
+          await this.runtime
+            .socketDirPolicy()
+            .then((owner) => sweepSecretDirs(this.runtime, this.options.secretsDir, owner))
+            .catch(() => 0);
           this.strayCheckDone = true;
           if (removed > 0) this.log.info({ removed }, 'removed stray containers');
         }

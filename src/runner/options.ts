@@ -42,6 +42,8 @@ export interface RunnerOptions {
   hotStartTimeoutMs: number;
   /** host dir holding per-container socket dirs (bind-mounted at /tmp/iofs) */
   socketDir: string;
+  /** host dir (on a tmpfs) holding per-container secret folders (bind-mounted read-only at /run/secrets) */
+  secretsDir: string;
   /** memory the node may promise to containers, MiB */
   totalMemoryMb: number;
   /** how long a call waits for memory before 503 */
@@ -82,6 +84,7 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     hotQueueTargetMs: 'auto',
     hotStartTimeoutMs: 5000,
     socketDir: '/run/podfn/sockets',
+    secretsDir: '/run/podfn/sockets/.secrets',
     totalMemoryMb: Math.floor(os.totalmem() / (1024 * 1024)),
     memoryWaitMs: 10_000,
     healthPingMs: 2000,

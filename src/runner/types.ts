@@ -18,6 +18,19 @@ export interface FunctionSpec {
   maxConcurrency: number;
   /** app config then route config merged (route wins), keys as given */
   config: Record<string, string>;
+  /**
+   * The route's secrets, written as read-only files /run/secrets/<name> (never environment). A value
+   * is reached only through value(), so a spec printed or logged (JSON, util.inspect) shows no value.
+   */
+  secrets?: readonly SecretFile[];
+  /** changes whenever one of the secrets is replaced: part of the hot pool key, so replacing rolls the containers */
+  secretsVersion?: string;
+}
+
+/** One secret file of a function container. value() throws when the gateway cannot provide it. */
+export interface SecretFile {
+  name: string;
+  value(): Buffer;
 }
 
 /** One invocation, as the gateway or the queue hands it to the runner. */

@@ -54,7 +54,7 @@ export async function updateAppConfig(db: Queryable, name: string, config: Recor
   }
 }
 
-/** Deletes an app that has no routes, in one statement. */
+/** Deletes an app that has no routes, in one statement (its secrets go with it: a trigger, migration 0006). */
 export async function deleteApp(db: Queryable, name: string): Promise<'deleted' | 'not_found' | 'has_routes'> {
   const res = await db.delete(apps).where(sql`${apps.name} = ${name} AND NOT EXISTS (SELECT 1 FROM ${routes} WHERE ${routes.appName} = ${name})`);
   if (res.rowsAffected > 0) return 'deleted';
@@ -78,6 +78,7 @@ export async function deleteAppCascade(
     logAppChange(db, name, now),
     failQueuedOfApp(db, name, queuedError, now),
     db.delete(routes).where(eq(routes.appName, name)),
+    // its secrets go with the app row (a trigger, migration 0006), after the routes that listed them
     db.delete(apps).where(eq(apps.name, name)),
   ]);
   if (deletedApp.rowsAffected === 0) return { deleted: false };

@@ -7,8 +7,10 @@ import type { Db, Queryable } from './db.ts';
 export interface CacheChange {
   seq: number;
   appName: string;
-  /** null: the app row itself changed */
+  /** null: the app row itself changed (or one of its secrets) */
   path: string | null;
+  /** a secret of the app was written (path is null) */
+  secret: string | null;
 }
 
 /** The newest change seq (0 when there is none): a node's starting point before it loads the cache. */
@@ -20,7 +22,7 @@ export async function latestChangeSeq(db: Queryable): Promise<number> {
 /** Changes after `seq`, oldest first, at most `limit`. */
 export async function changesSince(db: Queryable, seq: number, limit: number): Promise<CacheChange[]> {
   return db
-    .select({ seq: cacheChanges.seq, appName: cacheChanges.appName, path: cacheChanges.path })
+    .select({ seq: cacheChanges.seq, appName: cacheChanges.appName, path: cacheChanges.path, secret: cacheChanges.secret })
     .from(cacheChanges)
     .where(gt(cacheChanges.seq, seq))
     .orderBy(asc(cacheChanges.seq))

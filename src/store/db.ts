@@ -61,7 +61,7 @@ const isDbFile = (name: string, base: string) => name === base || name.startsWit
 /**
  * Makes the folder of an embedded database 0700. A folder made here is set so outright (mkdir's mode
  * passes through the umask). An existing one is changed only when it is podfn's own, i.e. holds
- * nothing but the database's files and the admin token (a data folder left by an older podfn, or
+ * nothing but the database's files, the admin token and the secrets key (a data folder left by an older podfn, or
  * made empty for it) and is not the working folder: a database put straight into a shared folder
  * (the cwd, /tmp) leaves that folder as it is, and only the files themselves are made private.
  */
@@ -78,7 +78,9 @@ export function makeDbFolderPrivate(file: string, log?: StoreLog): void {
   const st = fs.statSync(dir);
   if ((st.mode & 0o077) === 0 || dir === process.cwd()) return;
   const base = path.basename(file);
-  const own = fs.readdirSync(dir).every((n) => isDbFile(n, base) || n === 'admin-token' || /^\.admin-token\..*\.tmp$/.test(n));
+  const own = fs
+    .readdirSync(dir)
+    .every((n) => isDbFile(n, base) || n === 'admin-token' || n === 'secrets-key' || /^\.(admin-token|secrets-key)\..*\.tmp$/.test(n));
   if (!own) return;
   try {
     fs.chmodSync(dir, PRIVATE_FOLDER);

@@ -9,6 +9,7 @@ import { Errors, badRequest } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import { HISTORY_KEEP, historyStatements, listHistory, recordVersion, routeOfDefinition, type HistoryAction } from './route-history.ts';
 import { hostConflict, isHostClaimViolation } from './hosts.ts';
+import { unknownSecretRace, isUnknownSecretAbort } from './secrets.ts';
 
 export function toRoute(r: RouteRow): Route {
   return {
@@ -25,6 +26,7 @@ export function toRoute(r: RouteRow): Route {
     config: r.config ?? {},
     ...(r.jwtKey ? { jwtKey: r.jwtKey } : {}),
     ...(r.hosts?.length ? { hosts: r.hosts } : {}),
+    ...(r.secrets?.length ? { secrets: r.secrets } : {}),
   };
 }
 
@@ -43,6 +45,7 @@ function toRow(r: Route, now: number) {
     config: r.config,
     jwtKey: r.jwtKey ?? null,
     hosts: r.hosts ?? [],
+    secrets: r.secrets ?? [],
     createdAt: now,
     updatedAt: now,
   };
@@ -82,6 +85,7 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
     // a host name claimed elsewhere fails the same batch (host_claims, filled by a trigger)
     if (isHostClaimViolation(e)) throw await hostConflict(db, route.hosts ?? [], { appName: route.appName, path: route.path });
     if (isUniqueViolation(e)) throw Errors.routeExists();
+    if (isUnknownSecretAbort(e)) throw unknownSecretRace();
     throw e;
   }
 }
@@ -103,6 +107,8 @@ export async function updateRoute(db: Queryable, route: Route, action: HistoryAc
   } catch (e) {
     // a host name claimed elsewhere fails the statement (host_claims, filled by a trigger)
     if (isHostClaimViolation(e)) throw await hostConflict(db, route.hosts ?? [], { appName: route.appName, path: route.path });
+    // a listed secret deleted meanwhile (on any node): the trigger of migration 0006 refuses it
+    if (isUnknownSecretAbort(e)) throw unknownSecretRace();
     throw e;
   }
   if (res.rowsAffected === 0) return false;

@@ -17,6 +17,18 @@ import { rollbackBody } from '../../models/schemas/route.ts';
 import * as routes from '../../store/routes.ts';
 import { listHistory } from '../../store/route-history.ts';
 import { getApp } from '../../store/apps.ts';
+import { missingSecrets } from '../../store/secrets.ts';
+import type { Queryable } from '../../store/db.ts';
+
+/** A route may list only secrets its app has (the database refuses the rest too: migration 0006). */
+async function checkSecrets(db: Queryable, route: Route): Promise<void> {
+  const missing = await missingSecrets(db, route.appName, route.secrets ?? []);
+  if (missing.length > 0) {
+    throw badRequest(
+      `Invalid route secrets: app ${route.appName} has no secret ${missing.join(', ')} (create it first: PUT /v1/apps/${route.appName}/secrets/${missing[0]})`,
+    );
+  }
+}
 
 /** The raw tail of /v1/apps/{app}/routes/<tail>. */
 function rawTail(c: Context): string {
@@ -55,6 +67,7 @@ export function routesApi(deps: HttpDeps) {
   api.post('/:app/routes', async (c) => {
     const appName = validateAppName(c.req.param('app'));
     const route = newRoute(appName, await body(c));
+    await checkSecrets(db, route);
     await routes.insertRoute(db, route);
     await changes.routeChanged(appName, route.path);
     return c.json({ message: 'Route successfully created', route: routeJson(route) });
@@ -129,6 +142,7 @@ export function routesApi(deps: HttpDeps) {
         const old = await routes.getRoute(tx, appName, path);
         if (!old) return undefined;
         const next = applyRoutePatch(old, patch, path);
+        if (patch.secrets) await checkSecrets(tx, next);
         await routes.updateRoute(tx, next);
         return next;
       });
@@ -139,6 +153,7 @@ export function routesApi(deps: HttpDeps) {
         throw Errors.routeNotFound();
       }
       route = newRoute(appName, patch, path);
+      await checkSecrets(db, route);
       try {
         await routes.insertRoute(db, route);
       } catch (e) {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { absentable, intIn, utf8Bytes, wrapped } from './kit.ts';
 import { configMap, headerMap } from './maps.ts';
 import { routeHosts, hostsJson } from './hosts.ts';
+import { routeSecrets } from './secret.ts';
 
 export const ROUTE_PATH_MAX = 256;
 export const IMAGE_MAX = 512;
@@ -107,6 +108,7 @@ export function routeFields(limits: RouteLimits) {
     config: configMap('route config', { allowEmpty: true }),
     jwt_key: absentable(jwtKey, nonNull),
     hosts: absentable(routeHosts, nonNull),
+    secrets: absentable(routeSecrets, nonNull),
   };
 }
 
@@ -137,6 +139,10 @@ export const routeJson = z.object({
     .optional()
     .meta({ description: 'present when the jwt_key is shorter than 32 bytes (stored before that rule; it still works: replace it)' }),
   hosts: hostsJson,
+  secrets: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "names of the app's secrets mounted at /run/secrets/<name>; left out when none (values are never returned)" }),
 });
 export type RouteJson = z.infer<typeof routeJson>;
 
