@@ -33,6 +33,8 @@ export const routes = sqliteTable(
     jwtKey: text('jwt_key'),
     /** JSON array of the app's secret names this route's containers get as /run/secrets/<name> */
     secrets: text('secrets', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** cron expression (UTC): an async call is enqueued at each tick (src/queue/scheduler.ts) */
+    schedule: text('schedule'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     /** Function URLs: JSON array of host names; host_claims holds them, unique */
@@ -184,6 +186,29 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Where each scheduled route's ticks stand, shared by every node: ticks up to last_tick are done. A node
+ * enqueues the calls of the next ticks only by advancing last_tick with a compare-and-set (WHERE
+ * last_tick = the value it read) in the transaction that inserts those calls, so each tick is enqueued
+ * once across all nodes. A route write that sets or changes the schedule resets last_tick to its time
+ * (ticks before it are not owed); `schedule` is the expression last_tick counts for. Rows go with the
+ * route (a trigger, migration 0007).
+ */
+export const scheduleState = sqliteTable(
+  'schedule_state',
+  {
+    appName: text('app_name').notNull(),
+    path: text('path').notNull(),
+    schedule: text('schedule').notNull(),
+    /** epoch ms: the last tick enqueued (or the baseline when the schedule was set) */
+    lastTick: integer('last_tick').notNull(),
+    /** the compare-and-set's token of the transaction that last advanced it */
+    claim: text('claim').notNull().default(''),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appName, t.path] })],
+);
 
 /** Gateway nodes sharing this database: each upserts its row on a heartbeat (GET /v1/nodes). */
 export const nodes = sqliteTable('nodes', {

@@ -246,6 +246,11 @@ export const settings = {
     '1000',
     'backoff before callback retry n: base * 2^(n-1), +-20% jitter, capped at PODFN_ASYNC_RETRY_MAX_MS',
   ],
+  PODFN_SCHEDULE_CATCH_UP: [
+    z.enum(['once', 'none']),
+    'once',
+    'route schedules: ticks missed while no node ran (enqueued more than 5 s late): once = one catch-up call for all of them (Fn-Schedule-Catch-Up: true, Fn-Schedule-Missed: n), none = skip them',
+  ],
 } as const satisfies Record<string, readonly [z.ZodType, string, string]>;
 
 type Settings = typeof settings;
@@ -384,5 +389,7 @@ export function queueOptionsFrom(config: Config): Partial<QueueOptions> {
     callbackTimeoutMs: config.PODFN_CALLBACK_TIMEOUT_MS,
     callbackMaxTries: config.PODFN_CALLBACK_MAX_TRIES,
     callbackRetryBaseMs: config.PODFN_CALLBACK_RETRY_BASE_MS,
+    scheduleCatchUp: config.PODFN_SCHEDULE_CATCH_UP,
+    scheduleBaseUrl: config.PODFN_PUBLIC_URL || `http://localhost:${config.PORT}`,
   };
 }

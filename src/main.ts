@@ -87,6 +87,7 @@ async function main() {
   const queue = await startQueue({
     store,
     routes: cache,
+    scheduled: cache,
     invoker: runner,
     log: log.child({ part: 'queue' }),
     options: defaultQueueOptions(queueOptionsFrom(config)),

@@ -8,6 +8,7 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   routes list <app>
   routes create <app> <path> --image <image> [--memory MiB] [--type sync|async] [--format default|http|json]
                 [--timeout s] [--idle-timeout s] [--max-concurrency n] [-c K=V...] [-H Name=value...] [--host H...]
+                [--schedule 'cron (UTC)']   an async call at each tick, e.g. '*/5 * * * *'; --schedule '' removes it
   routes inspect|delete <app> <path>     routes update <app> <path> [same field options] [--no-hosts]
   (--host: a Function URL, a host name served as this function without /r/{app}; an update's --host
    replaces the names, --no-hosts releases them; a name claimed elsewhere is refused naming its owner)

@@ -225,6 +225,11 @@ export class RouteCache {
     this.hosts = exact.size || wild.size ? { exact, wild } : EMPTY_HOSTS;
   }
 
+  /** Every cached route with its app (the scheduler walks the routes that have a schedule). */
+  *entries(): IterableIterator<{ app: App; route: Route }> {
+    for (const { app, routes } of this.apps.values()) for (const route of routes.values()) yield { app, route };
+  }
+
   get size(): { apps: number; routes: number } {
     let routes = 0;
     for (const a of this.apps.values()) routes += a.routes.size;

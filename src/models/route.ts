@@ -1,9 +1,10 @@
 // Route model: parsing of route bodies and URL paths (the rules live in the zod schemas of
 // ./schemas/route.ts), defaults (seed rules), the update merge, and the JSON shape clients see.
-// Pure: no I/O. May import only ./errors, ./config-map and ./schemas.
+// Pure: no I/O. May import only ./errors, ./config-map, ./schedule and ./schemas.
 import { badRequest } from './errors.ts';
 import { mergeConfig, mergeHeaders } from './config-map.ts';
 import { parseOr400 } from './schemas/kit.ts';
+import { nextTick } from './schedule.ts';
 import { routePath, routeBody, DEFAULTS, JWT_KEY_MIN_BYTES, type RouteLimits, type RouteType, type RouteFormat, type RouteJson } from './schemas/route.ts';
 
 export { DEFAULTS, ROUTE_PATH_MAX, IMAGE_MAX, JWT_KEY_MAX, JWT_KEY_MIN_BYTES, ROUTE_HISTORY_KEEP } from './schemas/route.ts';
@@ -27,6 +28,8 @@ export interface Route {
   hosts?: string[];
   /** names of the app's secrets its containers get as /run/secrets/<name>; left out when none */
   secrets?: string[];
+  /** cron expression (UTC): an async call is enqueued at each tick (src/queue/scheduler.ts) */
+  schedule?: string;
 }
 
 /** Route fields as given in a body, before defaults. Absent fields are left out. */
@@ -47,6 +50,8 @@ export interface RoutePatch {
   hosts?: string[];
   /** replaces the list; [] removes them all */
   secrets?: string[];
+  /** "" removes the schedule */
+  schedule?: string;
 }
 
 /** Validates a route path (see routePath); returns it without a trailing slash. */
@@ -91,6 +96,7 @@ export function parseRouteBody(body: unknown, limits: RouteLimits): RoutePatch {
     jwtKey: r.jwt_key,
     hosts: r.hosts,
     secrets: r.secrets,
+    schedule: r.schedule,
   };
   for (const k of Object.keys(out) as (keyof RoutePatch)[]) if (out[k] === undefined) delete out[k];
   return out;
@@ -124,16 +130,18 @@ export function newRoute(appName: string, patch: RoutePatch, urlPath?: string): 
     ...(patch.jwtKey ? { jwtKey: patch.jwtKey } : {}),
     ...(patch.hosts?.length ? { hosts: patch.hosts } : {}),
     ...(patch.secrets?.length ? { secrets: patch.secrets } : {}),
+    ...(patch.schedule ? { schedule: patch.schedule } : {}),
   };
 }
 
 /** Update merge: given scalars replace, config merges ("" removes), headers replace per name. */
 export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string): Route {
   if (patch.path && patch.path !== urlPath) throw badRequest('Could not update route - path is immutable');
-  const { jwtKey: oldKey, hosts: oldHosts, secrets: oldSecrets, ...rest } = old;
+  const { jwtKey: oldKey, hosts: oldHosts, secrets: oldSecrets, schedule: oldSchedule, ...rest } = old;
   const jwtKey = patch.jwtKey === undefined ? oldKey : patch.jwtKey || undefined;
   const hosts = patch.hosts ?? oldHosts;
   const secrets = patch.secrets ?? oldSecrets ?? [];
+  const schedule = patch.schedule === undefined ? oldSchedule : patch.schedule || undefined;
   return {
     ...rest,
     image: patch.image ?? old.image,
@@ -148,6 +156,7 @@ export function applyRoutePatch(old: Route, patch: RoutePatch, urlPath: string):
     ...(jwtKey ? { jwtKey } : {}),
     ...(hosts?.length ? { hosts } : {}),
     ...(secrets.length ? { secrets } : {}),
+    ...(schedule ? { schedule } : {}),
   };
 }
 
@@ -178,5 +187,10 @@ export function routeJson(r: Route): RouteJson {
   if (r.jwtKey && isWeakJwtKey(r.jwtKey)) out.jwt_key_weak = true;
   if (r.hosts?.length) out.hosts = r.hosts;
   if (r.secrets?.length) out.secrets = r.secrets;
+  if (r.schedule) {
+    out.schedule = r.schedule;
+    const next = nextTick(r.schedule, Date.now());
+    if (next !== undefined) out.schedule_next = new Date(next).toISOString();
+  }
   return out;
 }

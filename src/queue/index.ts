@@ -24,6 +24,8 @@ import type { Logger } from '../log.ts';
 import { Workers } from './worker.ts';
 import { CallbackDelivery } from './callbacks.ts';
 import { allowList } from './callback-target.ts';
+import { Scheduler } from './scheduler.ts';
+import type { RouteCache } from '../gateway/route-cache.ts';
 
 export { defaultQueueOptions, type QueueOptions } from './options.ts';
 export { TaskBroker, type TaskReport, type AckResult } from './tasks.ts';
@@ -33,6 +35,8 @@ export interface QueueDeps {
   store: Store;
   /** the gateway's route cache: async calls run with the route as it is when they start */
   routes: RouteLookup;
+  /** the routes to schedule (the route cache); absent: this process enqueues no scheduled calls */
+  scheduled?: Pick<RouteCache, 'entries'>;
   invoker: Invoker;
   log: Logger;
   options: QueueOptions;
@@ -57,7 +61,7 @@ export interface QueueHandle {
 }
 
 export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
-  const { store, routes, invoker, log, options } = deps;
+  const { store, routes, invoker, log, options, scheduled } = deps;
   const db = store.db;
   const owner = `${options.nodeId}/${process.pid}/${randomBytes(4).toString('hex')}`;
   const allow = allowList(options.callbackAllow);
@@ -91,9 +95,26 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
   const sweeper = new Sweeper(db, Math.max(100, Math.floor(Math.min(options.leaseMs, options.taskLeaseMs) / 4)), log, () => workers.notify());
   const retention = new Retention(db, options.retentionMs, options.retentionIntervalMs, log);
 
+  const scheduler = scheduled
+    ? new Scheduler(
+        store,
+        scheduled,
+        {
+          catchUp: options.scheduleCatchUp,
+          onTimeMs: options.scheduleOnTimeMs,
+          checkMs: options.scheduleCheckMs,
+          maxAttempts: options.maxAttempts,
+          baseUrl: options.scheduleBaseUrl,
+        },
+        log,
+        () => workers.notify(),
+      )
+    : undefined;
+
   await sweeper.start();
   workers.start();
   callbacks.start();
+  scheduler?.start();
   retention.start();
   let stopped: Promise<void> | undefined;
 
@@ -109,6 +130,7 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
     },
     stop(graceMs = options.shutdownGraceMs) {
       stopped ??= (async () => {
+        await scheduler?.stop();
         const { aborted } = await workers.stop(graceMs);
         if (aborted) log.warn({ aborted }, 'async queue: calls still running at shutdown were returned to the queue');
         sweeper.stop();

@@ -44,6 +44,14 @@ export interface QueueOptions {
   callbackRetryBaseMs: number;
   /** callback deliveries this process makes at once */
   callbackConcurrency: number;
+  /** PODFN_SCHEDULE_CATCH_UP: ticks missed while no node ran: one call for all (once) or none */
+  scheduleCatchUp: 'once' | 'none';
+  /** a schedule tick enqueued within this of its time is on time; older ones count as missed */
+  scheduleOnTimeMs: number;
+  /** how often the scheduler checks for due ticks (in memory; the database only when one is due) */
+  scheduleCheckMs: number;
+  /** base URL of scheduled calls' request URL (PODFN_PUBLIC_URL, else this node's own address) */
+  scheduleBaseUrl: string;
 }
 
 export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): QueueOptions {
@@ -70,6 +78,10 @@ export function defaultQueueOptions(overrides: Partial<QueueOptions> = {}): Queu
     callbackMaxTries: 5,
     callbackRetryBaseMs: 1000,
     callbackConcurrency: 8,
+    scheduleCatchUp: 'once',
+    scheduleOnTimeMs: 5000,
+    scheduleCheckMs: 200,
+    scheduleBaseUrl: 'http://localhost:8080',
     ...overrides,
   };
 }

@@ -23,8 +23,24 @@ export interface RouteVersion {
 
 /** The stored definition: the route model's fields in one fixed order, so equal routes store equal text. */
 export function definitionText(r: Route): string {
-  const { appName, path, image, memory, headers, type, format, maxConcurrency, timeout, idleTimeout, config, jwtKey, ...more } = r;
-  return JSON.stringify({ appName, path, image, memory, headers, type, format, maxConcurrency, timeout, idleTimeout, config, jwtKey, ...more });
+  const { appName, path, image, memory, headers, type, format, maxConcurrency, timeout, idleTimeout, config, jwtKey, schedule, ...more } = r;
+  // schedule "" (not absent) when there is none: a rollback to it removes a schedule set since
+  return JSON.stringify({
+    appName,
+    path,
+    image,
+    memory,
+    headers,
+    type,
+    format,
+    maxConcurrency,
+    timeout,
+    idleTimeout,
+    config,
+    jwtKey,
+    ...more,
+    schedule: schedule ?? '',
+  });
 }
 
 /**

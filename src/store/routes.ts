@@ -7,6 +7,7 @@ import type { Db, Queryable } from './db.ts';
 import type { Route } from '../models/route.ts';
 import { Errors, badRequest } from '../models/errors.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { baselineStatement } from './schedules.ts';
 import { HISTORY_KEEP, historyStatements, listHistory, recordVersion, routeOfDefinition, type HistoryAction } from './route-history.ts';
 import { hostConflict, isHostClaimViolation } from './hosts.ts';
 import { unknownSecretRace, isUnknownSecretAbort } from './secrets.ts';
@@ -27,6 +28,7 @@ export function toRoute(r: RouteRow): Route {
     ...(r.jwtKey ? { jwtKey: r.jwtKey } : {}),
     ...(r.hosts?.length ? { hosts: r.hosts } : {}),
     ...(r.secrets?.length ? { secrets: r.secrets } : {}),
+    ...(r.schedule ? { schedule: r.schedule } : {}),
   };
 }
 
@@ -46,6 +48,7 @@ function toRow(r: Route, now: number) {
     jwtKey: r.jwtKey ?? null,
     hosts: r.hosts ?? [],
     secrets: r.secrets ?? [],
+    schedule: r.schedule || null,
     createdAt: now,
     updatedAt: now,
   };
@@ -80,6 +83,7 @@ export async function insertRoute(db: Db, route: Route): Promise<void> {
       db.insert(apps).values({ name: route.appName, config: {}, createdAt: now, updatedAt: now }).onConflictDoNothing(),
       db.insert(routes).values(toRow(route, now)),
       ...historyStatements(db, route, 'create', now),
+      baselineStatement(db, route, now, true),
     ]);
   } catch (e) {
     // a host name claimed elsewhere fails the same batch (host_claims, filled by a trigger)
@@ -113,6 +117,7 @@ export async function updateRoute(db: Queryable, route: Route, action: HistoryAc
   }
   if (res.rowsAffected === 0) return false;
   await recordVersion(db, route, action, now, restoredFrom);
+  await baselineStatement(db, route, now, false);
   return true;
 }
 

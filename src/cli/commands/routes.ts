@@ -17,6 +17,8 @@ export interface Route {
   config?: Record<string, string>;
   headers?: Record<string, string[]>;
   hosts?: string[];
+  schedule?: string;
+  schedule_next?: string;
 }
 
 const ROUTE_OPTIONS = {
@@ -31,6 +33,7 @@ const ROUTE_OPTIONS = {
   header: { type: 'string', multiple: true, short: 'H' },
   host: { type: 'string', multiple: true },
   'no-hosts': { type: 'boolean' },
+  schedule: { type: 'string' },
 } as const;
 
 /** The route fields given on the command line (only those given: updates merge). */
@@ -38,7 +41,7 @@ function routeFields(v: Values): Record<string, unknown> {
   const r: Record<string, unknown> = {};
   const image = str(v, 'image');
   if (image !== undefined) r.image = image;
-  for (const k of ['type', 'format'] as const) if (str(v, k) !== undefined) r[k] = str(v, k);
+  for (const k of ['type', 'format', 'schedule'] as const) if (str(v, k) !== undefined) r[k] = str(v, k);
   for (const [flag, field] of [
     ['memory', 'memory'],
     ['timeout', 'timeout'],
@@ -94,8 +97,8 @@ export async function routes(argv: string[]): Promise<void> {
       const r = await admin<{ routes: Route[] }>('GET', `/v1/apps/${enc(app!)}/routes`);
       emit(out, r.routes, () =>
         table(
-          ['path', 'image', 'type', 'format', 'memory', 'timeout'],
-          r.routes.map((x) => [x.path, x.image, x.type ?? '', x.format ?? '', String(x.memory ?? ''), String(x.timeout ?? '')]),
+          ['path', 'image', 'type', 'format', 'memory', 'timeout', 'schedule'],
+          r.routes.map((x) => [x.path, x.image, x.type ?? '', x.format ?? '', String(x.memory ?? ''), String(x.timeout ?? ''), x.schedule ?? '']),
           `no routes in app ${app}`,
         ),
       );
@@ -120,7 +123,7 @@ export async function routes(argv: string[]): Promise<void> {
       const fields = routeFields(p.values);
       if (!Object.keys(fields).length)
         throw usage(
-          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header, --host, --no-hosts)',
+          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header, --host, --no-hosts, --schedule)',
         );
       const r = await admin<{ route: Route }>('PATCH', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, { route: fields }, routeNotFound(app!));
       emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));

@@ -6,6 +6,7 @@ import { absentable, intIn, utf8Bytes, wrapped } from './kit.ts';
 import { configMap, headerMap } from './maps.ts';
 import { routeHosts, hostsJson } from './hosts.ts';
 import { routeSecrets } from './secret.ts';
+import { SCHEDULE_HELP, SCHEDULE_MAX, scheduleProblem } from '../schedule.ts';
 
 export const ROUTE_PATH_MAX = 256;
 export const IMAGE_MAX = 512;
@@ -69,6 +70,17 @@ export const jwtKey = z
     description: `HS256 key of at least ${JWT_KEY_MIN_BYTES} bytes: /r calls need Authorization: Bearer <JWT signed with it>; "" removes it; write-only, never returned`,
   });
 
+export const schedule = z
+  .string({ error: 'Invalid route schedule: must be a string' })
+  .max(SCHEDULE_MAX, `Invalid route schedule: at most ${SCHEDULE_MAX} characters`)
+  .superRefine((v, ctx) => {
+    const problem = v === '' ? undefined : scheduleProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `Invalid route schedule: ${problem}` });
+  })
+  .meta({
+    description: `${SCHEDULE_HELP}: an async call is enqueued at each tick, once across all nodes (POST, empty body, Fn-Schedule-* headers); "" removes it`,
+  });
+
 export const routeType = z.enum(ROUTE_TYPES, { error: 'Invalid route Type' });
 export const routeFormat = z.enum(ROUTE_FORMATS, { error: 'Invalid route Format' });
 
@@ -109,6 +121,7 @@ export function routeFields(limits: RouteLimits) {
     jwt_key: absentable(jwtKey, nonNull),
     hosts: absentable(routeHosts, nonNull),
     secrets: absentable(routeSecrets, nonNull),
+    schedule: absentable(schedule, nonNull),
   };
 }
 
@@ -143,6 +156,8 @@ export const routeJson = z.object({
     .array(z.string())
     .optional()
     .meta({ description: "names of the app's secrets mounted at /run/secrets/<name>; left out when none (values are never returned)" }),
+  schedule: z.string().optional().meta({ description: 'cron expression (UTC); present when the route has one' }),
+  schedule_next: z.iso.datetime().optional().meta({ description: "the schedule's next tick (UTC) after the time of the answer" }),
 });
 export type RouteJson = z.infer<typeof routeJson>;
 
