@@ -15,6 +15,9 @@ usage: podfn <command> [options]            (--json on any command prints JSON f
   routes history <app> <path>            the last 10 definitions, newest first (back 1 = the previous)
   rollback <app> <path> [N]              restore the definition N versions back (default 1); rolls out like an update
   config set <app> [<route>] <KEY> <VALUE>     config unset <app> [<route>] <KEY>
+  secrets set <app> <name> [--file f]   the value from stdin or --file (never an argument); creates or replaces
+  secrets ls <app> | rm <app> <name>    names, times and the routes using each (values are never shown)
+  (routes create/update --secret NAME...: files /run/secrets/NAME in the function; --no-secrets removes them)
   call <app> <route> [--async] [-X METHOD] [-H Name=value...] [--content-type t] [-d body]  (default body: stdin)
   calls list <app> [--route /p] [--status s] [-n per_page] [--cursor c]
   calls inspect|logs <app> <call-id>

@@ -8,6 +8,7 @@ import { apps } from './commands/apps.ts';
 import { routes } from './commands/routes.ts';
 import { rollback } from './commands/rollback.ts';
 import { config } from './commands/config.ts';
+import { secrets } from './commands/secrets.ts';
 import { call } from './commands/call.ts';
 import { calls } from './commands/calls.ts';
 import { init } from './commands/init.ts';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void | number>> = {
   routes,
   rollback,
   config,
+  secrets,
   call,
   calls,
   init,

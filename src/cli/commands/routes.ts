@@ -19,6 +19,7 @@ export interface Route {
   hosts?: string[];
   schedule?: string;
   schedule_next?: string;
+  secrets?: string[];
 }
 
 const ROUTE_OPTIONS = {
@@ -34,6 +35,8 @@ const ROUTE_OPTIONS = {
   host: { type: 'string', multiple: true },
   'no-hosts': { type: 'boolean' },
   schedule: { type: 'string' },
+  secret: { type: 'string', multiple: true },
+  'no-secrets': { type: 'boolean' },
 } as const;
 
 /** The route fields given on the command line (only those given: updates merge). */
@@ -55,7 +58,17 @@ function routeFields(v: Values): Record<string, unknown> {
   if (Object.keys(config).length) r.config = config;
   const headers = keyValues(list(v, 'header'), 'header');
   if (Object.keys(headers).length) r.headers = headers;
-  return { ...r, ...hostsField(v) };
+  return { ...r, ...hostsField(v), ...secretsField(v) };
+}
+
+/** `--secret NAME` (repeatable): the app's secrets mounted at /run/secrets/NAME (an update replaces the list); `--no-secrets` removes them. */
+function secretsField(v: Values): { secrets?: string[] } {
+  const names = list(v, 'secret');
+  if (bool(v, 'no-secrets')) {
+    if (names.length) throw usage('--secret and --no-secrets contradict each other');
+    return { secrets: [] };
+  }
+  return names.length ? { secrets: names } : {};
 }
 
 /**
@@ -123,7 +136,7 @@ export async function routes(argv: string[]): Promise<void> {
       const fields = routeFields(p.values);
       if (!Object.keys(fields).length)
         throw usage(
-          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header, --host, --no-hosts, --schedule)',
+          'routes update needs at least one field option (--image, --memory, --type, --format, --timeout, --idle-timeout, --max-concurrency, --config, --header, --host, --no-hosts, --schedule, --secret, --no-secrets)',
         );
       const r = await admin<{ route: Route }>('PATCH', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, { route: fields }, routeNotFound(app!));
       emit(out, r.route, () => line(`updated route ${app}${r.route.path}`));
