@@ -2,11 +2,13 @@
 // runs. `npm start`, the gateway image and the systemd unit run it; the tests run the sources through
 // tsx. Why: tsx's loader costs ~40 MB of RSS and ~0.4 s of start-up in every gateway process.
 //
-// Packages stay in node_modules (loaded as usual), except dockerode and docker-modem, which are
-// bundled so that three of their dependencies can load lazily: @grpc/grpc-js and @grpc/proto-loader
-// (only for BuildKit sessions, which podfn never opens) and ssh2 (only for ssh:// Docker hosts). Each is
-// replaced by a proxy that requires the real package on first use, so nothing stops working; it is
-// just not paid for at start.
+// Every package is bundled (one file to compile instead of ~1,000 modules to resolve, read and link:
+// start-up to listening took ~660 ms of CPU with the packages left in node_modules, ~350 ms bundled),
+// except those that cannot be: libsql's native addon (loaded from node_modules as usual) and ws's
+// optional native helpers (absent: ws falls back to JavaScript). Four dependencies of dockerode load
+// lazily: @grpc/grpc-js, @grpc/proto-loader and protobufjs (only for BuildKit, which podfn never uses)
+// and ssh2 (only for ssh:// Docker hosts). Each is replaced by a proxy that requires the real package
+// on first use, so nothing stops working; it is just not paid for at start.
 //
 // It also builds the web console (src/ui/client/ -> dist/ui/: index.html, app.js, app.css; preact and
 // uPlot bundled, minified), which the gateway serves at /ui/ from memory, and refuses a console over
@@ -24,8 +26,9 @@ import { createHash } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.join(root, 'dist', 'main.js');
-const LAZY = ['@grpc/grpc-js', '@grpc/proto-loader', 'ssh2'];
-const BUNDLED = ['dockerode', 'docker-modem'];
+const LAZY = ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'ssh2'];
+/** loaded from node_modules at run time: native addons (and ws's optional ones) */
+const EXTERNAL = ['libsql', 'bufferutil', 'utf-8-validate'];
 
 function newestInput() {
   let newest = 0;
@@ -86,7 +89,7 @@ async function buildUi() {
 await buildUi();
 if (uiOnly) process.exit(0);
 
-/** Everything external except the bundled packages; the lazy ones become first-use proxies. */
+/** Everything bundled except the native packages; the lazy ones become first-use proxies. */
 const packages = {
   name: 'podfn-packages',
   setup(b) {
@@ -94,8 +97,9 @@ const packages = {
       if (args.path.startsWith('node:')) return { external: true };
       const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
       if (LAZY.includes(name) && args.namespace !== 'lazy') return { path: args.path, namespace: 'lazy' };
-      if (BUNDLED.includes(name)) return undefined; // resolved and bundled by esbuild
-      return { external: true };
+      if (args.namespace === 'lazy') return { external: true }; // the proxy's own require, at first use
+      if (EXTERNAL.includes(name)) return { external: true };
+      return undefined; // resolved and bundled by esbuild
     });
     // CommonJS: `require` here is the one the banner defines (node's createRequire), so the real
     // package loads from node_modules the first time a property of the proxy is read.
@@ -122,7 +126,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // bundled CommonJS (dockerode) calls require(): give the ES module one
+  // bundled CommonJS (dockerode, pino, ...) calls require(): give the ES module one
   banner: { js: "import { createRequire as __podfnCreateRequire } from 'node:module'; const require = __podfnCreateRequire(import.meta.url);" },
   plugins: [packages],
 });

@@ -72,7 +72,8 @@ async function main() {
   const cache = new RouteCache(store.db, secretsKey);
   // typed as podfn's Logger: the runner declares its own RunnerLogger, and this keeps the two compatible
   const runnerLog: Logger = log.child({ part: 'runner' });
-  const runner = await Runner.create(defaultRunnerOptions(runnerOptionsFrom(config)), runnerLog);
+  // connects to Podman meanwhile (calls that come first wait for it): listening does not wait for it
+  const runner = Runner.start(defaultRunnerOptions(runnerOptionsFrom(config)), runnerLog);
   // other nodes' app/route writes reach this node's cache (and drain its hot pools) within the poll
   const cacheSync = new CacheSync({
     db: store.db,

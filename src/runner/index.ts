@@ -59,6 +59,8 @@ export class Runner {
   private pinger: NodeJS.Timeout | undefined;
   private connecting: Promise<boolean> | undefined;
   private strayCheckDone = false;
+  /** the first connection while it is under way (start()): calls wait for it instead of a 503 */
+  private starting: Promise<boolean> | undefined;
   private closed = false;
   private readonly cold: ColdRunner;
   private readonly hot: HotPools;
@@ -99,9 +101,28 @@ export class Runner {
     log: RunnerLogger = stderrLogger,
     runtime: ContainerRuntime = new Podman(options.socketPath, options.apiTimeoutMs),
   ): Promise<Runner> {
+    const runner = Runner.start(options, log, runtime);
+    await runner.starting;
+    return runner;
+  }
+
+  /**
+   * create() without waiting for the first connection (ping, info, the stray sweep: most of a
+   * gateway's start-up on rootless Podman), so the gateway can listen meanwhile: calls that come
+   * before it is done wait for it, then run or get the usual 503 if the runtime is down.
+   */
+  static start(
+    options: RunnerOptions,
+    log: RunnerLogger = stderrLogger,
+    runtime: ContainerRuntime = new Podman(options.socketPath, options.apiTimeoutMs),
+  ): Runner {
     const memory = new MemoryAdmission(options.totalMemoryMb, options.memoryWaitMs);
     const runner = new Runner(options, runtime, memory, log);
-    if (!(await runner.connect())) runner.schedulePing();
+    runner.starting = runner.connect().then((ok) => {
+      runner.starting = undefined;
+      if (!ok) runner.schedulePing();
+      return ok;
+    });
     return runner;
   }
 
@@ -169,6 +190,8 @@ export class Runner {
   }
 
   async run(call: CallRequest): Promise<CallResult> {
+    if (this.closed) return faultResult(503, 'Server shutting down', { platformError: true });
+    if (!this.up && this.starting) await this.starting;
     if (this.closed) return faultResult(503, 'Server shutting down', { platformError: true });
     if (!this.up) {
       return faultResult(503, `container runtime unavailable: ${this.lastError ?? 'not connected'}`, { platformError: true });

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { ROOT, freePort } from '../helpers/server.ts';
 import { client, expectOk, type Client, type RoutesBody } from '../helpers/http.ts';
 import { ROOTFUL_SOCKET, containersOf, image, requirePodman } from '../helpers/podman.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { Podman } from '../../src/runner/podman.ts';
 
 const test = suite('deploy: gateway image against rootful Podman');
@@ -96,6 +97,8 @@ async function waitHealthy(c: Client, name: string, timeoutMs = 60_000): Promise
         IMAGE,
       );
       await waitHealthy(c, name);
+      // the gateway listens before its first connection to Podman is done: ready once that is
+      await waitFor(async () => (await c.get('/readyz')).status === 200, 30_000, '/readyz 200');
       const ready = await c.get('/readyz');
       assert.is(ready.status, 200, `readyz: ${ready.text}`);
       assert.match(ready.text, /"rootless":false/);

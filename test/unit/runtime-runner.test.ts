@@ -1,5 +1,5 @@
 // The Runner's up/down state machine on the FakeRuntime (no Podman): start-up removes this node's
-// strays; with the runtime away every call is 503 at once without asking it, and calls work again by
+// strays (Runner.start: calls that come meanwhile wait for it); with the runtime away every call is 503 at once without asking it, and calls work again by
 // themselves once a ping succeeds; containers whose removal failed meanwhile (cold and hot, with the
 // hot one's socket folder) are removed then; a removal that fails while up is retried on a timer.
 import { existsSync, readdirSync } from 'node:fs';
@@ -49,6 +49,27 @@ test("start-up: ping, info, and this node's strays are removed (other nodes' are
     fake.containers().map((c) => c.id),
     [theirs],
   );
+  await done(runner.close());
+});
+
+test('Runner.start (the gateway listens meanwhile): a call that comes before the first connection waits for it, then runs', async () => {
+  const { fake, options } = world();
+  const runner = Runner.start(options, quiet, fake);
+  assert.is(runner.state().podman, 'down', 'not connected yet');
+  const res = await done(runner.run(makeCall(echoFn, 'early')));
+  assert.is(res.status, 200, res.error);
+  assert.is(res.body.toString(), 'early');
+  assert.ok(fake.calls.indexOf('listManaged') < fake.calls.indexOf('createContainer'), 'strays swept before the first container');
+  await done(runner.close());
+});
+
+test('Runner.start with the runtime away: the early call waits for the failed connection, then 503', async () => {
+  const { fake, options } = world();
+  fake.goAway();
+  const runner = Runner.start(options, quiet, fake);
+  const res = await done(runner.run(makeCall(echoFn)));
+  assert.is(res.status, 503);
+  assert.match(res.error ?? '', 'container runtime unavailable');
   await done(runner.close());
 });
 
