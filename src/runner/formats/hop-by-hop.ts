@@ -16,14 +16,14 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
-/** Names listed in a Connection header are hop-by-hop too. */
-function connectionListed(headers: Iterable<[string, string]>): Set<string> {
-  const out = new Set<string>();
+/** Names listed in a Connection header are hop-by-hop too (undefined: none, the usual case). */
+function connectionListed(headers: ReadonlyArray<readonly [string, string]>): Set<string> | undefined {
+  let out: Set<string> | undefined;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() !== 'connection') continue;
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const token of value.split(',')) {
       const t = token.trim().toLowerCase();
-      if (t) out.add(t);
+      if (t) (out ??= new Set()).add(t);
     }
   }
   return out;
@@ -34,27 +34,30 @@ export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(n) || n.startsWith('proxy-');
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
- * Flattens a `{name: [values]}` map into pairs, dropping hop-by-hop headers, Connection-listed ones,
- * and any name in `drop` (lower-case). Values keep their order.
+ * The pairs minus hop-by-hop headers, Connection-listed ones, and any name in `drop` (lower-case).
+ * Values keep their order; one pass, the pairs themselves are reused.
  */
-export function filterHeaderPairs(pairs: Iterable<[string, string]>, drop: ReadonlySet<string> = new Set()): Array<[string, string]> {
-  const list = [...pairs];
-  const listed = connectionListed(list);
+export function filterHeaderPairs(pairs: ReadonlyArray<[string, string]>, drop: ReadonlySet<string> = NONE): Array<[string, string]> {
+  const listed = connectionListed(pairs);
   const out: Array<[string, string]> = [];
-  for (const [name, value] of list) {
-    const n = name.toLowerCase();
-    if (isHopByHop(n) || listed.has(n) || drop.has(n)) continue;
-    out.push([name, value]);
+  for (const pair of pairs) {
+    const n = pair[0].toLowerCase();
+    if (HOP_BY_HOP.has(n) || n.startsWith('proxy-') || listed?.has(n) || drop.has(n)) continue;
+    out.push(pair);
   }
   return out;
 }
 
 export function pairsOf(headers: Record<string, string[] | string | undefined>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const [name, values] of Object.entries(headers)) {
+  for (const name in headers) {
+    const values = headers[name];
     if (values === undefined) continue;
-    for (const v of Array.isArray(values) ? values : [values]) out.push([name, v]);
+    if (typeof values === 'string') out.push([name, values]);
+    else for (const v of values) out.push([name, v]);
   }
   return out;
 }
@@ -65,11 +68,30 @@ export function pairsOf(headers: Record<string, string[] | string | undefined>):
  * function (WSGI, PHP) maps `Fn_Call_Id` and `Fn-Call-Id` to the same HTTP_FN_CALL_ID.
  */
 export function functionRequestHeaders(headers: Record<string, string[]>): Array<[string, string]> {
-  return filterHeaderPairs(pairsOf(headers), REQUEST_DROP).filter(([n]) => !/^fn[-_]/i.test(n));
+  let listed: Set<string> | undefined;
+  for (const name in headers) {
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    for (const v of headers[name]!) {
+      for (const token of v.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t) (listed ??= new Set()).add(t);
+      }
+    }
+  }
+  const out: Array<[string, string]> = [];
+  for (const name in headers) {
+    const n = name.toLowerCase();
+    if (HOP_BY_HOP.has(n) || n.startsWith('proxy-') || listed?.has(n) || REQUEST_DROP.has(n)) continue;
+    // fn-* and fn_* are the runner's
+    if (n.length > 2 && n.charCodeAt(0) === 102 && n.charCodeAt(1) === 110 && (n.charCodeAt(2) === 45 || n.charCodeAt(2) === 95)) continue;
+    const values = headers[name];
+    if (values) for (const v of values) out.push([name, v]);
+  }
+  return out;
 }
 
 /** Response headers a client may see: function headers minus hop-by-hop and framing. */
-export function clientResponseHeaders(pairs: Iterable<[string, string]>): Array<[string, string]> {
+export function clientResponseHeaders(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
   return filterHeaderPairs(pairs, RESPONSE_DROP);
 }
 
