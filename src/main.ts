@@ -8,6 +8,9 @@ import { buildApp } from './http/app.ts';
 import { createHttpServer } from './http/server.ts';
 import { gatewayHandler } from './gateway/handler.ts';
 import { RouteCache } from './gateway/route-cache.ts';
+import { functionSpec } from './gateway/invoke.ts';
+import type { App } from './models/app.ts';
+import type { Route } from './models/route.ts';
 import type { CallSink } from './gateway/types.ts';
 import { Runner, defaultRunnerOptions } from './runner/index.ts';
 import { VERSION } from './version.ts';
@@ -74,11 +77,26 @@ async function main() {
   const runnerLog: Logger = log.child({ part: 'runner' });
   // connects to Podman meanwhile (calls that come first wait for it): listening does not wait for it
   const runner = Runner.start(defaultRunnerOptions(runnerOptionsFrom(config)), runnerLog);
-  // other nodes' app/route writes reach this node's cache (and drain its hot pools) within the poll
+  // A change reaches the hot containers: an updated route (or every route of an updated app) rolls its
+  // new version out without downtime (runner/rollout.ts); a deleted one drains. The spec is built as
+  // the /r handler builds it (secrets only for a route that lists some), so both give the same pool key.
+  const specOf = (app: App, route: Route) => functionSpec(app, route, route.secrets?.length ? cache.secretsOf(app.name) : undefined);
+  const applyChange = async (app: string, path?: string) => {
+    if (path !== undefined) {
+      const found = cache.lookup(app, path);
+      if (found.ok) runner.update(specOf(found.app, found.route));
+      else await runner.drain(app, path);
+      return;
+    }
+    const entry = cache.app(app);
+    if (!entry) return runner.drain(app);
+    for (const route of entry.routes.values()) runner.update(specOf(entry.app, route));
+  };
+  // other nodes' app/route writes reach this node's cache (and its hot pools) within the poll
   const cacheSync = new CacheSync({
     db: store.db,
     cache,
-    changed: (app, path) => runner.drain(app, path),
+    changed: applyChange,
     log: log.child({ part: 'cache-sync' }),
     options: { pollMs: config.PODFN_CACHE_POLL_MS, keepMs: config.PODFN_CACHE_CHANGES_KEEP_MS, batch: 500 },
     refresh: replica ? () => store.client.sync() : undefined,
@@ -149,17 +167,35 @@ async function main() {
     changes: {
       appChanged: async (name) => {
         await cache.reloadApp(name);
-        await runner.drain(name);
+        await applyChange(name);
       },
       routeChanged: async (name, path) => {
-        await cache.reloadRoute(name, path);
-        await runner.drain(name, path);
+        // 'app': the app is gone (a concurrent delete): every route of it goes
+        if ((await cache.reloadRoute(name, path)) === 'app') await applyChange(name);
+        else await applyChange(name, path);
       },
       secretChanged: async (name) => {
-        for (const path of await cache.reloadSecrets(name)) await runner.drain(name, path);
+        // a replaced secret changes the pool key of the routes that list it: they roll out like an update
+        for (const path of await cache.reloadSecrets(name)) await applyChange(name, path);
       },
     },
     secretsKey,
+    rollout: (app, path) => {
+      const r = runner.rollout(app, path);
+      if (!r) return undefined;
+      const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+      return {
+        status: r.status,
+        node: config.nodeId,
+        from_image: r.fromImage,
+        to_image: r.toImage,
+        warming: r.warming,
+        started_at: iso(r.startedAt)!,
+        ...(r.endedAt !== undefined ? { ended_at: iso(r.endedAt) } : {}),
+        ...(r.error !== undefined ? { error: r.error } : {}),
+        ...(r.retryAt !== undefined ? { retry_at: iso(r.retryAt) } : {}),
+      };
+    },
     limits: { maxMemoryMb: config.PODFN_MAX_MEMORY_MB, maxTimeout: config.PODFN_MAX_TIMEOUT, maxIdleTimeout: config.PODFN_MAX_IDLE_TIMEOUT },
     metrics,
     stats: { node: config.nodeId, series },

@@ -175,6 +175,11 @@ export class RouteCache {
     return changed;
   }
 
+  /** An app and its routes as cached (undefined when unknown): an app change reaches each route's containers. */
+  app(name: string): CachedApp | undefined {
+    return this.apps.get(name);
+  }
+
   /** Exact match on the cleaned request path; `/r/app` alone addresses route `/`. */
   lookup(appName: string, requestPath: string): Lookup {
     const entry = this.apps.get(appName);

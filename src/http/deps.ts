@@ -3,6 +3,7 @@ import type { Store } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RouteLimits } from '../models/route.ts';
+import type { RouteRolloutJson } from '../models/schemas/route.ts';
 import type { QueueHandle } from '../queue/index.ts';
 import type { NodeView } from '../cluster/node-registry.ts';
 import type { StatsApiDeps } from './admin/stats.ts';
@@ -29,6 +30,8 @@ export interface HttpDeps {
   queue?: Pick<QueueHandle, 'tasks' | 'stats'>;
   /** GET /metrics (Prometheus text) and the admin-side error counter (absent: no /metrics) */
   metrics?: { render(): Promise<string>; error(kind: 'unauthorized'): void };
+  /** the route's rollout on this node, shown by GET on a route (absent: never shown) */
+  rollout?: (appName: string, path: string) => RouteRolloutJson | undefined;
   /** GET /v1/nodes (absent: not served) */
   nodes?: { list(): Promise<NodeView[]> };
   /** GET /v1/stats/timeseries (absent: not served) */

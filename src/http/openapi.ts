@@ -15,6 +15,8 @@ import {
   routeHistoryAnswer,
   rollbackBody,
   rollbackAnswer,
+  routeRolloutJson,
+  routeWithRolloutAnswer,
 } from '../models/schemas/route.ts';
 import { newSecretBody, secretBody, secretJson, secretAnswer, secretsAnswer, secretName } from '../models/schemas/secret.ts';
 import { errorBody, messageAnswer, callAccepted, pingAnswer, versionAnswer, healthAnswer, readyAnswer, nodesAnswer } from '../models/schemas/system.ts';
@@ -35,6 +37,8 @@ const components = (limits: RouteLimits) => ({
   RoutesWrapper: routesAnswer,
   RouteBody: routeBody(limits),
   RouteVersion: routeVersionJson,
+  RouteRollout: routeRolloutJson,
+  RouteWithRollout: routeWithRolloutAnswer,
   RouteHistoryWrapper: routeHistoryAnswer,
   RollbackBody: rollbackBody,
   RollbackWrapper: rollbackAnswer,
@@ -163,7 +167,13 @@ function paths() {
     },
     '/v1/apps/{app}/routes/{route}': {
       parameters: [appParam, routeParam],
-      get: { tags: ['Routes'], summary: 'Get a route', responses: { 200: ok('Route', ref('RouteWrapper')), 404: err('App or route not found') } },
+      get: {
+        tags: ['Routes'],
+        summary: 'Get a route, with its rollout on the answering node',
+        description:
+          "rollout: the last (or current) replacement of the route's hot containers on the node that answers, e.g. a failed one with its error while the previous version keeps serving. Rollouts are per node; ask each node (GET /v1/nodes lists them) for its own.",
+        responses: { 200: ok('Route', ref('RouteWithRollout')), 404: err('App or route not found') },
+      },
       put: {
         tags: ['Routes'],
         summary: 'Create or update a route (upsert; fields merged; path immutable)',

@@ -1,7 +1,9 @@
 // HotPools: the runner's entry point for hot formats (`http`, `json`). Keeps one independent SlotPool
 // per function key — everything that changes the container: app, path, image, memory, format,
-// config, timeout, idle_timeout, secrets (their version) — so a saturated route never stalls another and a route update
-// (new key) gets new containers. drain() retires the pools of a route or app; close() stops all.
+// config, timeout, idle_timeout, secrets (their version) — so a saturated route never stalls another
+// and a route update (new key) gets new containers, rolled out without downtime (rollout.ts picks the
+// pool of each call). changed() starts a rollout as soon as a change is known; drain() retires the
+// pools of a deleted route or app; close() stops all.
 import { createHash } from 'node:crypto';
 import { reservedMemoryMb } from './container-spec.ts';
 import { faultResult, platformFaultResult } from './errors.ts';
@@ -10,6 +12,7 @@ import type { Eviction, MemoryAdmission } from './memory.ts';
 import type { RunnerOptions } from './options.ts';
 import { Removals } from './removals.ts';
 import type { ContainerRuntime } from './runtime.ts';
+import { Rollouts, type RolloutReport } from './rollout.ts';
 import { SlotPool, type PoolLimits, type PoolSlot, type PoolStats, type SlotFactory } from './slot-pool.ts';
 import { sweepSocketDirs } from './socket-sweep.ts';
 import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
@@ -25,6 +28,8 @@ export interface HotPoolsDeps {
   onListenerRefused?: LaunchDeps['onListenerRefused'];
   /** tests replace the container launcher with fakes */
   factory?: SlotFactory;
+  /** told when a rollout starts, finishes or fails (the Runner logs it) */
+  onRollout?: (event: RolloutReport & { app: string; path: string }) => void;
 }
 
 export interface HotStats {
@@ -62,46 +67,62 @@ export class HotPools {
   private readonly factory: SlotFactory;
   private closed = false;
   private evicted = 0;
+  private readonly rollouts: Rollouts;
 
   constructor(private readonly deps: HotPoolsDeps) {
     const launch: LaunchDeps = { ...deps, removals: deps.removals ?? new Removals(deps.podman) };
     this.factory = deps.factory ?? ((fn, poolId, waitUntil) => launchHotContainer(launch, fn, poolId, waitUntil));
+    this.rollouts = new Rollouts({
+      pool: (key) => this.pools.get(key),
+      open: (key, fn) => this.open(key, fn),
+      retire: (key, pool) => this.retire(key, pool),
+      warmUntil: () => Date.now() + deps.options.memoryWaitMs,
+      maxConcurrency: (fn) => this.limits(fn).maxConcurrency,
+      log: deps.onRollout,
+    });
   }
 
   async run(call: CallRequest): Promise<CallResult> {
     if (this.closed) return faultResult(503, 'server is shutting down', { platformError: true });
     try {
       const key = poolKey(call.fn);
-      let pool = this.pools.get(key);
-      if (pool) pool.update(call.fn, this.limits(call.fn));
-      else {
-        pool = new SlotPool(
-          key.slice(0, 16),
-          call.fn,
-          this.limits(call.fn),
-          this.factory,
-          (p) => this.forget(key, p),
-          () => {
-            if (this.deps.memory.waiting > 0) this.deps.memory.reclaim();
-          },
-        );
-        this.pools.set(key, pool);
-      }
-      return await pool.run(call);
+      const { pool, trial } = this.rollouts.pick(call.fn, key);
+      // a call of the new spec served by the old version must not hand the old pool its limits
+      if (this.pools.get(key) === pool) pool.update(call.fn, this.limits(call.fn));
+      const result = await pool.run(call);
+      if (trial) this.rollouts.trialDone(trial, result);
+      return result;
     } catch (err) {
       return platformFaultResult(err);
     }
   }
 
-  /** Route updated or deleted (path given) or app deleted (no path): retire the matching pools. */
+  /**
+   * A route's spec changed (route or app update, rollback): when the route has live hot containers
+   * here, start the new version's now (rollout.ts); a route that became cold (`default`) drains.
+   */
+  changed(fn: FunctionSpec): void {
+    if (this.closed) return;
+    if (fn.format !== 'http' && fn.format !== 'json') {
+      this.drain(fn.appName, fn.path);
+      return;
+    }
+    this.rollouts.changed(fn, poolKey(fn));
+  }
+
+  /** The route's rollout on this node (in progress, else the last one). */
+  rollout(appName: string, path: string): RolloutReport | undefined {
+    return this.rollouts.report(appName, path);
+  }
+
+  /** Route deleted (path given) or app deleted (no path): retire the matching pools. */
   drain(appName: string, path?: string): number {
+    this.rollouts.forget(appName, path);
     let n = 0;
     for (const [key, pool] of this.pools) {
       const s = pool.stats();
       if (s.app !== appName || (path !== undefined && s.path !== path)) continue;
-      this.pools.delete(key);
-      this.retired.add(pool);
-      pool.retire();
+      this.retire(key, pool);
       n++;
     }
     return n;
@@ -171,6 +192,29 @@ export class HotPools {
       queueWaitMs: o.hotQueueWaitMs,
       shedding: { targetMs: o.hotQueueTargetMs, intervalMs: SHED_INTERVAL_MS },
     };
+  }
+
+  private open(key: string, fn: FunctionSpec): SlotPool {
+    let pool = this.pools.get(key);
+    if (pool) return pool;
+    pool = new SlotPool(
+      key.slice(0, 16),
+      fn,
+      this.limits(fn),
+      this.factory,
+      (p) => this.forget(key, p),
+      () => {
+        if (this.deps.memory.waiting > 0) this.deps.memory.reclaim();
+      },
+    );
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  private retire(key: string, pool: SlotPool): void {
+    if (this.pools.get(key) === pool) this.pools.delete(key);
+    this.retired.add(pool);
+    pool.retire();
   }
 
   private forget(key: string, pool: SlotPool): void {

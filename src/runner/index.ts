@@ -17,11 +17,13 @@ import { Removals, removeStrays } from './removals.ts';
 import { sweepSecretDirs } from './secret-files.ts';
 import type { ContainerRuntime, RuntimeInfo } from './runtime.ts';
 import type { RefusalCause } from './socket-dir.ts';
-import type { CallRequest, CallResult } from './types.ts';
+import type { RolloutReport } from './rollout.ts';
+import type { CallRequest, CallResult, FunctionSpec } from './types.ts';
 
 export type { CallRequest, CallResult, FunctionSpec } from './types.ts';
 export { defaultRunnerOptions, type RunnerOptions } from './options.ts';
 export type { ContainerRuntime } from './runtime.ts';
+export type { RolloutReport, RolloutStatus } from './rollout.ts';
 
 /** pino-compatible subset, so the runner does not depend on the app's logger */
 export interface RunnerLogger {
@@ -85,6 +87,10 @@ export class Runner {
       onListenerRefused: (cause, detail) => {
         this.listenerRefused[cause]++;
         this.log.warn({ cause, ...detail }, 'function listener refused: the container is retired (a function that tries to redirect the gateway)');
+      },
+      onRollout: (event) => {
+        if (event.status === 'failed') this.log.warn(event, 'rollout failed: the previous version keeps serving');
+        else this.log.info(event, `rollout ${event.status}`);
       },
     });
     // memory follows demand: a call short of memory closes idle hot containers of other routes first
@@ -199,10 +205,23 @@ export class Runner {
     return call.fn.format === 'default' ? this.cold.run(call) : this.hot.run(call);
   }
 
-  /** Stops an app's (or one route's) hot containers: after a route update or delete. */
+  /** Stops an app's (or one route's) hot containers: after a route or app delete. */
   drain(appName: string, path?: string): Promise<void> {
     this.hot.drain(appName, path);
     return Promise.resolve();
+  }
+
+  /**
+   * A route's spec changed (route or app update, rollback): its hot containers are replaced without
+   * downtime (rollout.ts); a route that became cold drops them.
+   */
+  update(fn: FunctionSpec): void {
+    this.hot.changed(fn);
+  }
+
+  /** The route's rollout on this node: in progress, else the last one since start. */
+  rollout(appName: string, path: string): RolloutReport | undefined {
+    return this.hot.rollout(appName, path);
   }
 
   state(): RunnerState {

@@ -124,6 +124,26 @@ export class SlotPool {
     return this.execOn(got.slot, call, got.fresh);
   }
 
+  /**
+   * Starts containers ahead of calls, up to `n` in the pool (within max_concurrency): a rollout's new
+   * version (rollout.ts). Resolves when one is ready (parked idle, or handed to a waiter); rejects
+   * with the first start failure when none became ready.
+   */
+  warm(n: number, waitUntil: number): Promise<void> {
+    const want = Math.min(n, this.limits.maxConcurrency) - this.size;
+    if (want <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let pending = want;
+      let failure: unknown;
+      const done = (err?: unknown) => {
+        if (err === undefined) resolve();
+        else failure ??= err;
+        if (--pending === 0 && failure !== undefined) reject(failure instanceof Error ? failure : new Error('the container did not start'));
+      };
+      for (let i = 0; i < want; i++) this.launch(waitUntil, done);
+    });
+  }
+
   /** Drain: no new calls come here; idle containers close now, busy ones after their call. */
   retire(): void {
     this.retired = true;
@@ -221,13 +241,15 @@ export class SlotPool {
     return waiting;
   }
 
-  private launch(waitUntil: number): void {
+  /** `started` (warm()) hears the outcome: nothing when the container is ready, else the error */
+  private launch(waitUntil: number, started?: (err?: unknown) => void): void {
     this.starting++;
     const p = this.factory(this.fn, this.id, waitUntil).then(
       (slot) => {
         this.starting--;
         slot.onDeath?.(() => this.onIdleDeath(slot));
         this.offer(slot, true);
+        started?.();
       },
       (err: unknown) => {
         this.starting--;
@@ -235,6 +257,7 @@ export class SlotPool {
         this.waiters.grantNext({ result });
         this.refill();
         this.checkEmpty();
+        started?.(err);
       },
     );
     this.launches.add(p);

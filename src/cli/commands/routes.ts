@@ -99,6 +99,28 @@ function printRoute(r: Route): void {
   details({ ...r });
 }
 
+/** The route's last rollout on the node that answered (GET on a route; docs/api.md). */
+export interface Rollout {
+  status: string;
+  node: string;
+  from_image: string;
+  to_image: string;
+  started_at: string;
+  ended_at?: string;
+  error?: string;
+  retry_at?: string;
+}
+
+function printRollout(r: Rollout): void {
+  const what =
+    r.status === 'failed'
+      ? `FAILED: ${r.to_image} could not start; ${r.from_image} keeps serving (retried by a call after ${r.retry_at ?? '?'}, or at once by an update)`
+      : r.status === 'done'
+        ? `done: ${r.to_image} serves (replaced ${r.from_image})`
+        : `${r.status}: ${r.to_image} is starting; ${r.from_image} serves meanwhile`;
+  details({ rollout: what, rollout_node: r.node, rollout_started: r.started_at, ...(r.error ? { rollout_error: r.error } : {}) });
+}
+
 export async function routes(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   const p = parse(rest, ROUTE_OPTIONS);
@@ -127,8 +149,12 @@ export async function routes(argv: string[]): Promise<void> {
     }
     case 'inspect': {
       const [app, path] = positionals(p, 'routes inspect', ['app', 'path']);
-      const r = await admin<{ route: Route }>('GET', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, undefined, routeNotFound(app!));
-      emit(out, r.route, () => printRoute(r.route));
+      const r = await admin<{ route: Route; rollout?: Rollout }>('GET', `/v1/apps/${enc(app!)}/routes/${routeSegment(path!)}`, undefined, routeNotFound(app!));
+      // --json: the route's fields, plus `rollout` when the answering node has one
+      emit(out, r.rollout ? { ...r.route, rollout: r.rollout } : r.route, () => {
+        printRoute(r.route);
+        if (r.rollout) printRollout(r.rollout);
+      });
       return;
     }
     case 'update': {

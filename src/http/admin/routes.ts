@@ -84,7 +84,8 @@ export function routesApi(deps: HttpDeps) {
       if (!(await getApp(db, appName))) throw Errors.appNotFound();
       throw Errors.routeNotFound();
     }
-    return c.json({ message: 'Successfully loaded route', route: routeJson(route) });
+    const rollout = deps.rollout?.(appName, path);
+    return c.json({ message: 'Successfully loaded route', route: routeJson(route), ...(rollout ? { rollout } : {}) });
   };
   api.get('/:app/routes/:route{.+}/history', getRouteOrHistory);
   api.get('/:app/routes/*', getRouteOrHistory);

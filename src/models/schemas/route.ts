@@ -199,3 +199,23 @@ export const rollbackBody = z
   )
   .refine((b) => b.back === undefined || b.version === undefined, 'Invalid rollback: give back or version, not both');
 export const rollbackAnswer = z.object({ message: z.string(), restored_from: count.meta({ description: 'the version restored' }), route: routeJson });
+
+/** A route's rollout on the node that answers (runner/rollout.ts): GET on a route shows it. */
+export const routeRolloutJson = z
+  .object({
+    status: z.enum(['starting', 'ready', 'done', 'failed']).meta({
+      description:
+        "starting: the new version's containers are starting, the old one serves; ready: one is up, the next call tries it; done: the new version serves, the old one drained; failed: the new version could not start (error), the old one keeps serving",
+    }),
+    node: z.string().meta({ description: 'the node this is about (rollouts are per node: each replaces its own containers)' }),
+    from_image: z.string(),
+    to_image: z.string(),
+    warming: count.meta({ description: 'new containers started ahead of calls (as many as the old version had busy, at least one)' }),
+    started_at: z.iso.datetime(),
+    ended_at: z.iso.datetime().optional(),
+    error: z.string().optional().meta({ description: 'failed: why the new version could not start' }),
+    retry_at: z.iso.datetime().optional().meta({ description: 'failed: a call after this tries the new version again (an update of the route tries at once)' }),
+  })
+  .meta({ description: 'present when the route was rolled out on this node since it started (the last rollout, or the one in progress)' });
+export type RouteRolloutJson = z.infer<typeof routeRolloutJson>;
+export const routeWithRolloutAnswer = z.object({ message: z.string(), route: routeJson, rollout: routeRolloutJson.optional() });
