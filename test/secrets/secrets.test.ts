@@ -154,8 +154,17 @@ test('hot (http): the file is there; replacing rolls the route onto a container 
 
   const replaced = expectOk<{ message: string }>(await api('PUT', `/v1/apps/${APP}/secrets/db-password`, { secret: { value: V2 } }));
   assert.is(replaced.message, 'Secret successfully replaced');
-  out = await c.get(`/r/${APP}/hot?name=db-password`);
-  assert.is((JSON.parse(out.text) as { value: string }).value, V2, 'the next call sees the new value');
+  // the route rolls onto a new container (api.md, Route updates without downtime): calls stay on the
+  // old one, every one answered, until the new one has started (within a second or so)
+  await waitFor(
+    async () => {
+      const r = await c.get(`/r/${APP}/hot?name=db-password`);
+      assert.is(r.status, 200, r.text);
+      return (JSON.parse(r.text) as { value: string }).value === V2;
+    },
+    30_000,
+    'a call to see the new value',
+  );
   out = await c.post(`/r/${APP}/cold`, 'cat /run/secrets/db-password', { headers: { 'content-type': 'text/plain' } });
   assert.is(out.text, V2);
   // the old container and its secret folder go
@@ -169,8 +178,8 @@ test('delete: 409 naming the routes while listed; then gone', async () => {
   expectOk(await api('PATCH', `/v1/apps/${APP}/routes/cold`, { route: { secrets: ['blob.bin'] } }));
   expectOk(await api('DELETE', `/v1/apps/${APP}/secrets/db-password`));
   expectError(await api('GET', `/v1/apps/${APP}/secrets/db-password`), 404);
-  const out = await c.get(`/r/${APP}/hot?name=db-password`);
-  assert.is(out.status, 404, 'the route without secrets gets no file');
+  // the route rolls onto a container without secrets (calls stay on the old one until it has started)
+  await waitFor(async () => (await c.get(`/r/${APP}/hot?name=db-password`)).status === 404, 30_000, 'the route without secrets to get no file');
 });
 
 test('deleting an app deletes its secrets (refused delete keeps them; cascade takes them with the routes)', async () => {
