@@ -35,7 +35,7 @@ export interface RunnerOptions {
   hotQueueWaitMs: number;
   /**
    * under sustained overload (a standing queue), the longest a call waits for a hot container (0 = off;
-   * 'auto' = half the route's recent call time, at least 10 ms)
+   * 'auto' = half the route's recent call time, at least 50 ms)
    */
   hotQueueTargetMs: number | 'auto';
   /** a hot container must open its socket within this */
