@@ -4,7 +4,7 @@
 // the new version serving within 3 s, never the old one again after it. Updates to a missing image and
 // to an image that exits at start (busybox's sh, no socket) fail their rollout: every call still 200
 // from the serving version, GET on the route and `podfn routes inspect` show the failed rollout and its
-// error; a rollback to the serving version cancels it.
+// error; a rollback to the serving version cancels it; an app config update rolls its routes out too.
 import http from 'node:http';
 import os from 'node:os';
 import { suite } from 'uvu';
@@ -52,7 +52,8 @@ function call(): Promise<{ status: number; ms: number; version?: string; text: s
         const text = Buffer.concat(chunks).toString();
         let version: string | undefined;
         try {
-          version = (JSON.parse(text) as { env?: Record<string, string> }).env?.VERSION;
+          const env = (JSON.parse(text) as { env?: Record<string, string> }).env;
+          version = env?.APPV ? `${env.VERSION}/${env.APPV}` : env?.VERSION;
         } catch {
           /* an error body */
         }
@@ -212,6 +213,20 @@ test('a rollback rolls out like an update: version 1 serves again without a fail
     summary(calls),
   );
   assert.is(calls.at(-1)?.version, '1');
+});
+
+test('an update of the app config rolls its routes out the same way', async () => {
+  const t = traffic();
+  await sleep(200);
+  expectOk(await api.patch(`/v1/apps/${APP}`, { app: { config: { APPV: 'a2' } } }));
+  await waitFor('the app config reaches the function', async () => ((await call()).version === '1/a2' ? true : undefined), 20_000);
+  await sleep(200);
+  const calls = await t.stop();
+  assert.ok(
+    calls.every((c) => c.status === 200),
+    summary(calls),
+  );
+  assert.is((await rollout())?.status, 'done');
 });
 
 test.run();
