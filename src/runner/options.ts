@@ -81,7 +81,7 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     hotDefaultMaxConcurrency: 8,
     hotQueueSize: 100,
     hotQueueWaitMs: 10_000,
-    hotQueueTargetMs: 'auto',
+    hotQueueTargetMs: 0,
     hotStartTimeoutMs: 5000,
     socketDir: '/run/podfn/sockets',
     secretsDir: '/run/podfn/sockets/.secrets',

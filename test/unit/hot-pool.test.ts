@@ -103,8 +103,8 @@ test('max_concurrency caps containers; extra calls queue and all succeed', async
   await pools.close();
 });
 
-test("default shedding (auto): calls arriving at a standing queue wait about half the route's call time, then 429; a burst alone is served", async () => {
-  const { pools } = setup(); // hotQueueTargetMs: 'auto' by default
+test("shedding 'auto': calls arriving at a standing queue wait about half the route's call time, then 429; a burst alone is served", async () => {
+  const { pools } = setup({ hotQueueTargetMs: 'auto' });
   const fn = spec({ maxConcurrency: 1 });
   assert.is((await pools.run(call(fn, { 'x-ms': '200' }))).status, 200); // the route's call time: ~200 ms
   // a burst behind a long call, nobody else coming: served in turn though it waits longer than the target
