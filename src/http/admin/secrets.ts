@@ -93,7 +93,7 @@ export function secretsApi(deps: HttpDeps) {
     if (res.result === 'in_use') {
       throw new ApiError(
         409,
-        `Secret ${name} is used by route${res.routes.length === 1 ? '' : 's'} ${res.routes.join(', ')}: remove it from their secrets first`,
+        `Secret ${name} is used by route${res.routes.length === 1 ? ' ' : 's '}${res.routes.join(', ')}: remove it from ${res.routes.length === 1 ? 'its' : 'their'} secrets first`,
       );
     }
     await changes.secretChanged?.(appName, name);
