@@ -12,7 +12,8 @@
 // BENCH_COLD_N=20 BENCH_REC_N=3000 BENCH_OVERLOAD_S=8 BENCH_STARTS=3 (extra starts for the start-up
 // figure) BENCH_GATEWAY_ENV="K=V K2=V2" (extra gateway env) BENCH_GATEWAY_NODE_ARGS="--cpu-prof
 // --cpu-prof-dir=/tmp/prof" BENCH_GATEWAY_ROOT=<other checkout> BENCH_GATEWAY_ENTRY=<path under that
-// root; .js/.mjs runs without tsx>. Default: the gateway as `npm start` runs it, dist/main.js (built
+// root; .js/.mjs runs without tsx> BENCH_CONSOLE=1 (the web console open on the overview, polling,
+// in headless chromium for the whole run: bench/lib/console.ts). Default: the gateway as `npm start` runs it, dist/main.js (built
 // here when stale) with BUNDLE_NODE_ARGS; BENCH_GATEWAY_ENTRY=src/main.ts measures the sources through
 // tsx (node args then default to none). PODFN_CONTAINER_HOST=unix:///... (default: what
 // src/config.ts resolves). Use `npm run -s bench`: npm itself prints a banner on stdout otherwise.
@@ -33,6 +34,7 @@ import { overloadPhase } from './lib/overload.ts';
 import { processTree, rssMb, RssSampler, startTs, stop, type Child } from './lib/procs.ts';
 import { progress, ratio, sleep } from './lib/stats.ts';
 import { evaluateTargets } from './lib/targets.ts';
+import { openConsole, type OpenConsole } from './lib/console.ts';
 import { BUNDLE_ENTRY, BUNDLE_NODE_ARGS } from '../test/helpers/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,7 +77,12 @@ const children: Child[] = [];
 const targets: Target[] = [];
 const nodeIds = [nodeId, `${nodeId}-bare`];
 
+/** BENCH_CONSOLE=1: the console's browser, open for the whole run */
+let consoleOpen: OpenConsole | undefined;
+
 async function cleanup(): Promise<void> {
+  await consoleOpen?.close().catch(() => {});
+  consoleOpen = undefined;
   closeTargets(targets);
   for (const c of children) await stop(c, 2000);
   for (const g of gateways) await stop(g.child); // its runner stops and removes the hot containers
@@ -135,6 +142,10 @@ async function main() {
   const sleepRoute = { path: '/sleep', image: SLEEP_IMAGE, format: 'http' as const, max_concurrency: containers, timeout: 30, idle_timeout: 600 };
   await createRoute(gw.port, 'bench', { ...sleepRoute, config: { SLEEP_MS: String(sleepMs) } });
 
+  if (process.env.BENCH_CONSOLE === '1') {
+    progress('opening the web console (headless chromium) on the overview for the whole run');
+    consoleOpen = await openConsole(gw.port);
+  }
   const gwHot = mk('gateway', { port: gw.port }, '/r/bench/hot', 1);
   const firstHotMs = await request(gwHot); // starts the hot container
   const hot = await findHotContainer(docker, nodeId, '/hot');
@@ -224,6 +235,7 @@ async function main() {
     await stop(g.child);
   }
   const sortedStarts = [...startMs].sort((a, b) => a - b);
+  const consolePolls = consoleOpen?.polls();
 
   const g = c1.latency.gateway!,
     d = c1.latency.direct!,
@@ -242,6 +254,8 @@ async function main() {
       cgroup_version: podmanInfo.cgroup,
       gateway_node_args: nodeArgs,
       gateway_env: extraEnv,
+      console_open: consolePolls !== undefined,
+      console_polls: consolePolls ?? 0,
     },
     settings: {
       body_bytes: 11,

@@ -367,6 +367,9 @@ btest('the chart shows the calls; edit the route (jwt_key write-only) and the ap
   const page = ctx.page!;
   await page.goto(`${ctx.srv!.url}/ui/#/`, { waitUntil: 'networkidle0' });
   await page.waitForFunction((a: string) => (document.querySelector('#chart-calls')?.textContent ?? '').includes(`${a}/hello`), { timeout: 30_000 }, APP);
+  await page.waitForFunction(() => !/…/.test(document.querySelector('#card-counts')?.textContent ?? '…'), { timeout: 30_000 });
+  await page.waitForFunction(() => /rootless|rootful/.test(document.querySelector('#card-podman')?.textContent ?? ''), { timeout: 30_000 });
+  await page.waitForFunction(() => Number(document.querySelector('#chart-nodes')?.getAttribute('data-points')) >= 3, { timeout: 30_000 });
   await shot(page, '10-overview-with-calls');
   await page.goto(`${ctx.srv!.url}/ui/#/apps/${APP}/route/${encodeURIComponent('/hello')}`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#edit-route');
@@ -386,6 +389,18 @@ btest('the chart shows the calls; edit the route (jwt_key write-only) and the ap
   assert.is(route.jwt_protected, true);
   assert.not.ok((await page.content()).includes('k'.repeat(40)), 'the key is not shown back');
   await shot(page, '11-route-edited');
+  // the route's history (when the API has it): the edit is version 2; roll back to 1
+  if ((await apiGet(ctx, `/v1/apps/${APP}/routes/hello/history`)).status === 200) {
+    await page.waitForFunction(() => /Roll back to 1/.test(document.querySelector('#route-history')?.textContent ?? ''), { timeout: 20_000 });
+    await clickText(page, '#route-history button', 'Roll back to 1');
+    await waitFor(
+      async () => (await apiGet(ctx, `/v1/apps/${APP}/routes/hello`)).json<{ route: { timeout: number } }>().route.timeout === 30,
+      20_000,
+      'the rollback to version 1',
+    );
+    await page.waitForFunction(() => /rollback of 1/.test(document.querySelector('#route-history')?.textContent ?? ''), { timeout: 20_000 });
+    await shot(page, '11b-route-history');
+  }
   // app config: change a value, remove none
   await page.goto(`${ctx.srv!.url}/ui/#/apps/${APP}`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#edit-app');

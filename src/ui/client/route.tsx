@@ -146,6 +146,80 @@ function TryIt(props: { app: string; path: string; onCall: () => void }) {
   );
 }
 
+interface Version {
+  version: number;
+  action: string;
+  restored_from?: number;
+  current: boolean;
+  created_at: string;
+  route: Route;
+}
+
+/** The route's kept definitions (GET <route>/history, newest first) and a rollback to any of them. */
+function History(props: { app: string; path: string; version: number; onChange: () => void }) {
+  const [list, setList] = useState<Version[] | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ history: Version[] }>('GET', `${routeUrl(props.app, props.path)}/history`)
+      .then((r) => setList(r.history))
+      .catch(() => setList(undefined));
+  }, [props.app, props.path, props.version]);
+  if (!list) return null;
+  const rollback = async (v: number) => {
+    if (!window.confirm(`Roll ${props.path} back to version ${v}?`)) return;
+    try {
+      await api('POST', `${routeUrl(props.app, props.path)}/rollback`, { version: v });
+      setError('');
+      props.onChange();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <div class="panel" id="route-history">
+      <h2>History</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table class="list">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>change</th>
+            <th>image</th>
+            <th>when</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((v) => (
+            <tr key={v.version}>
+              <td>{v.version}</td>
+              <td>
+                {v.action}
+                {v.restored_from ? ` of ${v.restored_from}` : ''}
+              </td>
+              <td>{v.route.image}</td>
+              <td>{new Date(v.created_at).toLocaleString()}</td>
+              <td>
+                {v.current ? (
+                  'current'
+                ) : (
+                  <button type="button" class="small secondary" onClick={() => void rollback(v.version)}>
+                    Roll back to {v.version}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function RoutePage(props: { app: string; path: string }) {
   const { app, path } = props;
   const [route, setRoute] = useState<Route | undefined>();
@@ -217,6 +291,7 @@ export function RoutePage(props: { app: string; path: string }) {
         </div>
       )}
       {route && <TryIt app={app} path={path} onCall={() => setCalls(calls + 1)} />}
+      {route && <History app={app} path={path} version={version} onChange={() => setVersion(version + 1)} />}
       <div class="panel">
         <h2>Calls of this route</h2>
         <CallsList app={app} path={path} refresh={calls} />
