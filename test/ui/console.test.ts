@@ -305,7 +305,7 @@ btest('routes: a bad memory value shows the API message at memory and creates no
   assert.is(await page.$eval('#route-new-jwt_key', (e) => (e as HTMLInputElement).type), 'password', 'jwt_key is write-only');
   await checkFormsAccessible(page, 'new route');
   await page.type('#route-new-path', '/hello');
-  await page.type('#route-new-image', image('echo'));
+  await page.type('#route-new-image', image('busybox'));
   await page.type('#route-new-memory', '99999999');
   await page.click('#route-new button[type="submit"]');
   const err = await fieldError(page, 'route-new');
@@ -315,11 +315,17 @@ btest('routes: a bad memory value shows the API message at memory and creates no
   await shot(page, '05-route-bad-input');
   await page.$eval('#route-new-memory', (e) => ((e as HTMLInputElement).value = ''));
   await page.type('#route-new-memory', '64');
-  await page.select('#route-new-format', 'http');
+  await page.select('#route-new-format', 'default');
+  // a cold shell function: its body is the script; its stderr is the call's log. The answer's type as a route header row
+  await clickText(page, '#route-new button', '+ header');
+  await page.type('#route-new [aria-label="headers 1 name"]', 'Content-Type');
+  await page.type('#route-new [aria-label="headers 1 value"]', 'application/json');
   await page.click('#route-new button[type="submit"]');
   await page.waitForSelector('#route-detail');
-  const route = (await apiGet(ctx, `/v1/apps/${APP}/routes/hello`)).json<{ route: { image: string; memory: number } }>().route;
-  assert.is(route.image, image('echo'));
+  const route = (await apiGet(ctx, `/v1/apps/${APP}/routes/hello`)).json<{ route: { image: string; memory: number; headers?: Record<string, string[]> } }>()
+    .route;
+  assert.is(route.image, image('busybox'));
+  assert.equal(route.headers, { 'Content-Type': ['application/json'] });
   assert.is(route.memory, 64);
   await shot(page, '06-route');
 });
@@ -328,8 +334,10 @@ btest('try it: the call answers with status, body, time and a call id that leads
   const page = ctx.page!;
   await checkFormsAccessible(page, 'route page (try it)');
   await page.$eval('#try-body', (e) => ((e as HTMLTextAreaElement).value = ''));
-  await page.type('#try-body', '{"name":"console"}');
-  await page.type('#try-headers', 'X-Fixture-Stderr-Bytes: 7');
+  await page.type('#try-body', `echo '{"name":"console"}'; echo console-log-line >&2`);
+  await page.$eval('#try-content-type', (e) => ((e as HTMLInputElement).value = ''));
+  await page.type('#try-content-type', 'text/plain');
+  await page.type('#try-headers', 'X-Console-Test: 1');
   await page.click('#try-send');
   await page.waitForSelector('#try-status', { timeout: 120_000 });
   assert.match(await page.$eval('#try-status', (e) => e.textContent ?? ''), /^200/);
@@ -353,7 +361,7 @@ btest('try it: the call answers with status, body, time and a call id that leads
   await page.select('#calls-status', '');
   await page.click('#try-call');
   await page.waitForSelector('#call-detail');
-  await page.waitForFunction(() => /eeeeeee/.test(document.querySelector('#call-log')?.textContent ?? ''), { timeout: 30_000 });
+  await page.waitForFunction(() => /console-log-line/.test(document.querySelector('#call-log')?.textContent ?? ''), { timeout: 30_000 });
   assert.match(await page.$eval('#call-detail', (e) => e.textContent ?? ''), /success/);
   await shot(page, '08-call');
   // the app's call history
@@ -365,6 +373,9 @@ btest('try it: the call answers with status, body, time and a call id that leads
 
 btest('the chart shows the calls; edit the route (jwt_key write-only) and the app config; delete both', async (ctx) => {
   const page = ctx.page!;
+  // some traffic for the charts: a few seconds of hot calls
+  const until = Date.now() + 4000;
+  while (Date.now() < until) await ctx.api!.post(`/r/${APP}/hello`, `echo '{"name":"chart"}'`);
   await page.goto(`${ctx.srv!.url}/ui/#/`, { waitUntil: 'networkidle0' });
   await page.waitForFunction((a: string) => (document.querySelector('#chart-calls')?.textContent ?? '').includes(`${a}/hello`), { timeout: 30_000 }, APP);
   await page.waitForFunction(() => !/…/.test(document.querySelector('#card-counts')?.textContent ?? '…'), { timeout: 30_000 });
