@@ -18,6 +18,17 @@ const test = suite('deploy: restarts leak no hot containers');
 const HOT = 3;
 
 /** A route of the sleep fixture with HOT warm containers (HOT concurrent calls). */
+/** /readyz is 200 once the runner's start-up (Podman ping, stray removal) is done. */
+async function waitForReady(c: Client): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const res = await c.get('/readyz');
+    if (res.status === 200) return;
+    if (Date.now() > until) assert.unreachable(`/readyz still ${res.status} after 60 s: ${res.text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function warm(c: Client, app: string): Promise<void> {
   expectOk(
     await c.put(`/v1/apps/${app}/routes/hot`, {
@@ -90,7 +101,9 @@ test("SIGKILL + restart on the same data: the dead process's containers are remo
     assert.is(await running(podman, nodeA), HOT, 'SIGKILL leaves the hot containers running (strays)');
 
     await a.restart();
-    // strays are removed during start-up, before the server answers /healthz
+    // strays are removed during start-up, while /readyz still answers 503 (the server listens before
+    // its first Podman round trip is done: calls wait for it)
+    await waitForReady(ca);
     assert.equal(await containersOf(podman, nodeA), [], `strays of the killed process removed at start:\n${a.output()}`);
     assert.equal((await containersOf(podman, nodeB)).sort(), bBefore, "the other gateway's containers are untouched");
     assert.is(await running(podman, nodeB), HOT);
