@@ -39,7 +39,8 @@ const stderrLogger: RunnerLogger = {
 };
 
 export interface RunnerState {
-  podman: 'up' | 'down';
+  /** 'starting' until the first connection attempt (ping, info, stray sweep) has finished */
+  podman: 'up' | 'down' | 'starting';
   socketPath: string;
   rootless?: boolean;
   cgroupVersion?: string;
@@ -226,7 +227,7 @@ export class Runner {
 
   state(): RunnerState {
     return {
-      podman: this.up ? 'up' : 'down',
+      podman: this.up ? 'up' : this.starting ? 'starting' : 'down',
       socketPath: this.options.socketPath,
       rootless: this.info?.rootless,
       cgroupVersion: this.info?.cgroupVersion,

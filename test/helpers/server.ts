@@ -129,13 +129,30 @@ function probe(url: string, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
+/** True while /readyz reports the runner's start-up still under way. */
+function starting(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(`${url}/readyz`, { agent: false, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(res.statusCode !== 200 && text.includes('"podman":"starting"')));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
 async function waitReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`podfn exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${output()}`);
     }
-    if (await probe(`${url}/healthz`)) return;
+    // listening (/healthz), and past the runner's start-up: the server listens before its first
+    // Podman round trip is done (/readyz says "starting" meanwhile); a Podman that is down is a state
+    // some suites start in on purpose, so only "starting" is waited out
+    if ((await probe(`${url}/healthz`)) && !(await starting(url))) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
