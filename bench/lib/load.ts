@@ -12,11 +12,13 @@ export interface Target {
   socketPath?: string;
   path: string;
   agent: http.Agent;
+  /** a Host header other than 127.0.0.1:port (Function URLs, bench/hosts.ts) */
+  host?: string;
 }
 
-export function target(name: string, where: { port: number } | { socketPath: string }, path: string, maxSockets: number): Target {
+export function target(name: string, where: { port: number } | { socketPath: string }, path: string, maxSockets: number, host?: string): Target {
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
-  return { name, ...where, path, agent };
+  return { name, ...where, path, agent, ...(host ? { host } : {}) };
 }
 
 export const BODY = Buffer.from('hello world');
@@ -31,7 +33,7 @@ export function request(t: Target, body: Buffer = BODY): Promise<number> {
         ...(t.socketPath ? { socketPath: t.socketPath } : { host: '127.0.0.1', port: t.port }),
         method: 'POST',
         path: t.path,
-        headers: { 'Content-Type': 'text/plain', 'Content-Length': body.length },
+        headers: { 'Content-Type': 'text/plain', 'Content-Length': body.length, ...(t.host ? { Host: t.host } : {}) },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -200,8 +200,9 @@ export class RouteCache {
     const h = this.hosts;
     const exact = h.exact.get(host);
     if (exact) return exact;
-    if (h.wild.size === 0) return undefined;
-    for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) {
+    if (h.wild.size === 0 || endsInDigit(host)) return undefined; // an IPv4 address is never claimed
+    // a wildcard's suffix has two labels at least (`.example.com`): the last label alone is never tried
+    for (let dot = host.indexOf('.'), next = host.indexOf('.', dot + 1); next >= 0; dot = next, next = host.indexOf('.', dot + 1)) {
       const app = h.wild.get(host.slice(dot));
       if (app) return app;
     }
@@ -240,6 +241,18 @@ export class RouteCache {
     for (const a of this.apps.values()) routes += a.routes.size;
     return { apps: this.apps.size, routes };
   }
+}
+
+/** The last label is all digits: an IPv4 address, or a name no claim can have (claims refuse such last labels). */
+function endsInDigit(host: string): boolean {
+  const c = host.charCodeAt(host.length - 1);
+  if (c < 48 || c > 57) return false;
+  for (let i = host.length - 1; i >= 0; i--) {
+    const d = host.charCodeAt(i);
+    if (d === 46) return true;
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
 }
 
 interface HostIndex {
