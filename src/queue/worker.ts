@@ -6,6 +6,7 @@
 // and returns them to the queue.
 import type { Db } from '../store/db.ts';
 import { claimDue, extendLeases, finish, release, retryLater } from '../store/queue.ts';
+import { errorText } from '../store/sql-errors.ts';
 import type { CallRow } from '../../db/schema.ts';
 import type { CallResult } from '../runner/types.ts';
 import { callFromRow, type RouteLookup } from './call-from-row.ts';
@@ -95,7 +96,7 @@ export class Workers {
   private launch(row: CallRow): void {
     const abort = new AbortController();
     const done = this.runOne(row, abort.signal)
-      .catch((err) => this.d.log.error({ err: (err as Error).message, call_id: row.id }, 'async queue: recording an outcome failed'))
+      .catch((err) => this.d.log.error({ err: errorText(err), call_id: row.id }, 'async queue: recording an outcome failed'))
       .finally(() => {
         this.inflight.delete(row.id);
         this.completed++;
@@ -138,14 +139,33 @@ export class Workers {
       for (let i = 0; i + 1 < answer.headers.length; i += 2) if (answer.headers[i]!.toLowerCase() === 'content-type') contentType = answer.headers[i + 1]!;
       decision.outcome.callback = { body: answer.body, contentType };
     }
-    const ok =
-      decision.kind === 'retry'
-        ? await retryLater(db, row.id, owner, Date.now() + decision.delayMs, decision.error)
-        : await finish(db, row.id, owner, decision.outcome);
+    const ok = await this.persist(row.id, () =>
+      decision.kind === 'retry' ? retryLater(db, row.id, owner, Date.now() + decision.delayMs, decision.error) : finish(db, row.id, owner, decision.outcome),
+    );
     if (ok && decision.kind === 'final' && row.callbackUrl) this.d.onCallbackDue?.();
     if (!ok) log.warn({ call_id: row.id }, 'async queue: lease lost before the outcome was recorded (the call was re-queued elsewhere)');
     else if (decision.kind === 'retry')
       log.info({ call_id: row.id, attempt: row.attempts, delay_ms: decision.delayMs, err: decision.error }, 'async call will be retried');
+  }
+
+  /**
+   * The outcome write, tried again while the database refuses it for a moment (a libSQL server busy
+   * with another node's write, a dropped connection): giving up would let the lease lapse and run the
+   * call a second time. Safe to repeat: the write is fenced on our lease, so one that did commit
+   * before its answer was lost matches nothing the second time. Bounded well inside the lease.
+   */
+  private async persist(id: string, write: () => Promise<boolean>): Promise<boolean> {
+    const waits = [50, 200, 800, 2000];
+    for (let i = 0; ; i++) {
+      try {
+        return await write();
+      } catch (err) {
+        const wait = waits[i];
+        if (wait === undefined || wait * 2 > this.d.options.leaseMs) throw err;
+        this.d.log.warn({ err: errorText(err), call_id: id, retry_in_ms: wait }, 'async queue: recording an outcome failed; trying again');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   private async beat(): Promise<void> {
@@ -155,7 +175,7 @@ export class Workers {
       // sweep re-queues it instead of it staying `running` forever
       await extendLeases(this.d.db, this.d.owner, [...this.inflight.keys()], Date.now() + this.d.options.leaseMs);
     } catch (err) {
-      this.d.log.error({ err: (err as Error).message }, 'async queue: lease heartbeat failed');
+      this.d.log.error({ err: errorText(err) }, 'async queue: lease heartbeat failed');
     }
   }
 

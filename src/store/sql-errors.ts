@@ -50,7 +50,8 @@ export function unavailableReason(e: unknown): string {
   return 'unreachable';
 }
 
-function errorText(e: unknown): string {
+/** An error's messages and codes along its cause chain (drizzle wraps the driver's error), for matching and logs. */
+export function errorText(e: unknown): string {
   if (!e || typeof e !== 'object') return String(e);
   const parts: string[] = [];
   let cur: unknown = e;
