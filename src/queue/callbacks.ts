@@ -17,6 +17,7 @@ import type { CallbackTry } from '../../db/schema.ts';
 import { parseCallbackUrl, resolveTarget, type AllowList, type Lookup } from './callback-target.ts';
 import { backoffMs } from './outcome.ts';
 import type { Logger } from '../log.ts';
+import { WakeSignal } from './wake-signal.ts';
 
 export interface CallbackOptions {
   /** deliveries this process makes at once */
@@ -34,8 +35,7 @@ const RESPONSE_READ_MAX = 64 * 1024;
 
 export class CallbackDelivery {
   private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private kicked = false;
+  private readonly wake = new WakeSignal();
   private loopDone: Promise<void> = Promise.resolve();
   private readonly inflight = new Map<string, Promise<void>>();
 
@@ -56,10 +56,7 @@ export class CallbackDelivery {
 
   /** A call ended here: look for due callbacks now. */
   notify(): void {
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    if (w) w();
-    else this.kicked = true;
+    this.wake.notify();
   }
 
   async stop(): Promise<void> {
@@ -82,30 +79,13 @@ export class CallbackDelivery {
           this.log.error({ err: (err as Error).message }, 'callbacks: claim failed; retrying');
         }
       }
-      await this.sleep(this.o.pollMs);
+      await this.wake.sleep(this.o.pollMs);
     }
   }
 
   /** A try takes at most the timeout (plus the name lookup); the lease leaves room for both. */
   private leaseMs(): number {
     return this.o.timeoutMs * 2 + 5000;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.kicked) {
-      this.kicked = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   private launch(row: DueCallback): void {

@@ -15,6 +15,7 @@ import type { QueueOptions } from './options.ts';
 import type { Invoker } from '../gateway/types.ts';
 import { responseOf } from '../gateway/invoke.ts';
 import type { Logger } from '../log.ts';
+import { WakeSignal } from './wake-signal.ts';
 
 export interface WorkerDeps {
   db: Db;
@@ -31,11 +32,10 @@ export interface WorkerDeps {
 export class Workers {
   private readonly inflight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private stopping = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly wake = new WakeSignal();
   private loopDone: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
   private completed = 0;
-  private kicked = false;
 
   constructor(private readonly d: WorkerDeps) {}
 
@@ -48,10 +48,7 @@ export class Workers {
 
   /** A call was enqueued here or a slot freed up: look for work now instead of at the next poll. */
   notify(): void {
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    if (w) w();
-    else this.kicked = true; // the loop is busy: it re-checks before sleeping
+    this.wake.notify();
   }
 
   stats(): { workers: number; busy: number; completed: number } {
@@ -72,25 +69,8 @@ export class Workers {
         }
       }
       // woken early by a local enqueue or a finished call; otherwise poll (other nodes, due retries)
-      await this.sleep(options.pollMs);
+      await this.wake.sleep(options.pollMs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.kicked) {
-      this.kicked = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   private launch(row: CallRow): void {
