@@ -349,7 +349,10 @@ btest('try it: the call answers with status, body, time and a call id that leads
   // the route's call history lists it (the recorder writes records off the request path: wait)
   await waitFor(
     async () => {
+      // the list loads when the filter changes: go through "any" so each try loads it again
+      await page.select('#calls-status', '');
       await page.select('#calls-status', 'success');
+      await new Promise((r) => setTimeout(r, 200));
       return page.$$eval('#calls-table a', (as, id) => as.some((a) => a.textContent === id), callId);
     },
     30_000,

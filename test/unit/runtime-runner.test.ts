@@ -55,7 +55,7 @@ test("start-up: ping, info, and this node's strays are removed (other nodes' are
 test('Runner.start (the gateway listens meanwhile): a call that comes before the first connection waits for it, then runs', async () => {
   const { fake, options } = world();
   const runner = Runner.start(options, quiet, fake);
-  assert.is(runner.state().podman, 'down', 'not connected yet');
+  assert.is(runner.state().podman, 'starting', 'not connected yet');
   const res = await done(runner.run(makeCall(echoFn, 'early')));
   assert.is(res.status, 200, res.error);
   assert.is(res.body.toString(), 'early');
@@ -70,6 +70,7 @@ test('Runner.start with the runtime away: the early call waits for the failed co
   const res = await done(runner.run(makeCall(echoFn)));
   assert.is(res.status, 503);
   assert.match(res.error ?? '', 'container runtime unavailable');
+  assert.is(runner.state().podman, 'down', 'the first connection failed: down, no longer starting');
   await done(runner.close());
 });
 
