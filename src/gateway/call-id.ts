@@ -23,7 +23,8 @@ export function newCallId(now = Date.now()): string {
     randomFillSync(POOL);
     poolAt = 0;
   }
-  const b = Buffer.from(POOL.subarray(poolAt, poolAt + 16)); // a copy: the pool is refilled in place
+  // written in place: these 16 bytes are used once, then overwritten by the next refill
+  const b = POOL.subarray(poolAt, poolAt + 16);
   poolAt += 16;
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (seq >> 8);

@@ -1,5 +1,5 @@
 // src/gateway: the /r path, from the request to the runner or the queue: this handler, the route cache
-// (route-cache.ts, no DB on the call path), call ids (call-id.ts), call building and the response
+// (route-cache.ts, no DB on the call path), call ids (call-id.ts), its cancellation (call-cancel.ts), call building and the response
 // policy (invoke.ts, pure), and what it needs from the runner and the queue (types.ts).
 // May import: request, models, store, runner (types only), metrics (types only), log (types only), node
 // built-ins. Never http: the node server hands /r to this handler, not the other way round.
@@ -20,6 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostHit, RouteCache } from './route-cache.ts';
 import { newCallId } from './call-id.ts';
+import { CallCancel } from './call-cancel.ts';
 import { buildCall, rawHeaderMap, responseOf, streamedHeaders, usesPayloadParam } from './invoke.ts';
 import type { CallSink, Invoker } from './types.ts';
 import type { ResponseSink } from '../runner/types.ts';
@@ -211,9 +212,9 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
       const id = newCallId(now);
       const url = via ? via.url : `${deps.publicUrl || `http://${req.headers.host ?? 'localhost'}`}${target}`;
       // the client going away cancels the call and frees its container
-      const ac = new AbortController();
+      const cancel = new CallCancel();
       const onClose = () => {
-        if (!res.writableEnded) ac.abort();
+        if (!res.writableEnded) cancel.abort();
       };
       res.once('close', onClose);
       const sink: ResponseSink | undefined = streams
@@ -241,7 +242,7 @@ export function gatewayHandler(deps: GatewayDeps): GatewayHandler {
         bodyLength: bodyStream && Number.isFinite(declared) ? declared : undefined,
         sink,
         now,
-        signal: ac.signal,
+        signal: cancel,
         target: via?.target,
       });
 

@@ -3,7 +3,7 @@
 import type { App } from '../models/app.ts';
 import type { Route } from '../models/route.ts';
 import type { Readable } from 'node:stream';
-import type { CallRequest, CallResult, FunctionSpec, ResponseSink, SecretFile } from '../runner/types.ts';
+import type { CallRequest, CallResult, CallSignal, FunctionSpec, ResponseSink, SecretFile } from '../runner/types.ts';
 import type { SecretsSnapshot } from './route-cache.ts';
 import { createHash } from 'node:crypto';
 
@@ -98,7 +98,7 @@ export interface BuildCall {
   /** stream the answer here (hot `http` calls) */
   sink?: ResponseSink;
   now: number;
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** a Function URL call: the path and query the function sees (the http format's target) */
   target?: string;
 }

@@ -4,6 +4,8 @@
 
 /** True when any segment, decoded, is `.` or `..` (plain, `%2e%2e`, or hidden in an encoded `%2F`). */
 export function hasDotSegment(pathname: string): boolean {
+  // most paths have no dot at all, plain or encoded: nothing to split or decode
+  if (pathname.indexOf('.') < 0 && pathname.indexOf('%2') < 0) return false;
   for (const seg of pathname.split('/')) {
     let decoded = seg;
     try {

@@ -9,13 +9,14 @@
 // the queue, never more than the waiters need, and asks again whenever a container turns idle.
 import { reservedMemoryMb, type MountOptions } from './container-spec.ts';
 import { NoMemoryError } from './errors.ts';
+import type { CallSignal } from './types.ts';
 
 export type Release = () => void;
 
 export interface AcquireOptions {
   /** ms to wait for room; 0 = fail at once when there is none */
   waitMs?: number;
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** who asks (a hot pool's id): its own idle containers are not evicted for it */
   owner?: string;
 }

@@ -12,6 +12,7 @@
 // interval still queue normally. The state ends once the queue has stayed empty for `intervalMs`.
 // (CoDel's idea as used by request queues in servers, e.g. Wangle's, with FIFO kept.)
 import { timerMs } from './transport.ts';
+import type { CallSignal } from './types.ts';
 
 export interface Shedding {
   targetMs: number;
@@ -54,7 +55,7 @@ export class SlotQueue<T> {
    * aborts (then `onAbort()`). `after` runs after an expiry or abort settled the waiter. A sheddable
    * waiter may also end with `onExpire` early, under sustained overload (see above).
    */
-  wait(until: number, signal: AbortSignal | undefined, onExpire: (waitedMs: number) => T, onAbort: () => T, after: () => void, sheddable = false): Promise<T> {
+  wait(until: number, signal: CallSignal | undefined, onExpire: (waitedMs: number) => T, onAbort: () => T, after: () => void, sheddable = false): Promise<T> {
     return new Promise<T>((resolve) => {
       const started = Date.now();
       this.updateState(started, true);

@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream';
 import type { FunctionRequest, FunctionResponse } from './formats/message.ts';
 import { InvalidStatus, ParseError, ResponseParser, type ParserEvents, type ResponseHead } from './http1-parser.ts';
 import { TransportError, timerMs, tooLarge, type AnswerStream, type HotTransport } from './transport.ts';
+import type { CallSignal } from './types.ts';
 
 const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -54,7 +55,7 @@ export class SocketTransport implements HotTransport {
     private readonly release?: () => void,
   ) {}
 
-  async roundTrip(req: FunctionRequest, deadline: number, signal?: AbortSignal, stream?: AnswerStream): Promise<FunctionResponse> {
+  async roundTrip(req: FunctionRequest, deadline: number, signal?: CallSignal, stream?: AnswerStream): Promise<FunctionResponse> {
     try {
       return await this.once(req, deadline, signal, stream);
     } catch (err) {
@@ -72,7 +73,7 @@ export class SocketTransport implements HotTransport {
     this.release?.();
   }
 
-  private once(req: FunctionRequest, deadline: number, signal?: AbortSignal, stream?: AnswerStream): Promise<FunctionResponse> {
+  private once(req: FunctionRequest, deadline: number, signal?: CallSignal, stream?: AnswerStream): Promise<FunctionResponse> {
     return new Promise<FunctionResponse>((resolve, reject) => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return reject(new TransportError('timeout', 'Timed out'));

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { FunctionRequest, FunctionResponse } from './formats/message.ts';
 import { ResponseParser, serializeRequest } from './stdio-framing.ts';
 import { TransportError, timerMs, type HotTransport } from './transport.ts';
+import type { CallSignal } from './types.ts';
 
 interface Pending {
   resolve(res: FunctionResponse): void;
@@ -31,7 +32,7 @@ export class StdioTransport implements HotTransport {
     stdin.on('error', (err) => this.fail(new TransportError('broken', `function stdin failed: ${err.message}`)));
   }
 
-  roundTrip(req: FunctionRequest, deadline: number, signal?: AbortSignal): Promise<FunctionResponse> {
+  roundTrip(req: FunctionRequest, deadline: number, signal?: CallSignal): Promise<FunctionResponse> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new TransportError('broken', 'stdio transport is busy'));
     const remaining = deadline - Date.now();

@@ -3,6 +3,7 @@
 // Failures are typed so the slot can map them to 502/504 and decide that the container is finished.
 import type { Writable } from 'node:stream';
 import type { FunctionRequest, FunctionResponse } from './formats/message.ts';
+import type { CallSignal } from './types.ts';
 
 export type TransportFailure =
   /** the deadline passed before the whole response arrived */
@@ -41,7 +42,7 @@ export interface AnswerStream {
 
 export interface HotTransport {
   /** one request/response exchange; rejects with TransportError (or the error `stream.head` threw) */
-  roundTrip(req: FunctionRequest, deadline: number, signal?: AbortSignal, stream?: AnswerStream): Promise<FunctionResponse>;
+  roundTrip(req: FunctionRequest, deadline: number, signal?: CallSignal, stream?: AnswerStream): Promise<FunctionResponse>;
   /** drop connections; idempotent */
   close(): void;
   /** for transports that can break between calls (stdio): told once, with the reason */

@@ -35,9 +35,25 @@ export class FunctionProtocolError extends Error {
   override readonly name = 'FunctionProtocolError';
 }
 
+// Fn-Deadline per call: the date-time up to the second is the same for thousands of calls, so it is
+// formatted once per second (a Date and toISOString per call were ~3 us of the hot path)
+let isoSecond = NaN;
+let isoPrefix = '';
+
 export function rfc3339(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  const ms = epochMs % 1000;
+  const second = epochMs - ms;
+  if (!Number.isSafeInteger(epochMs) || epochMs < 0 || epochMs > 253402300799999) return new Date(epochMs).toISOString();
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second).toISOString().slice(0, 20); // YYYY-MM-DDTHH:MM:SS.
+  }
+  return `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
+
+/** A URL whose path and query `new URL` would return unchanged: no dot segments, nothing to escape or normalise. */
+const PLAIN_URL = /^https?:\/\/[^/?#\\@]*(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)(\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?$/;
+const DOT_SEGMENT = /\/(\.|%2e)/i;
 
 /**
  * The route-relative URL of the call: the path after `/r/<app>` plus the query, e.g. `/hello?x=1`.
@@ -47,11 +63,22 @@ export function rfc3339(epochMs: number): string {
  */
 export function routeRelativeUrl(call: CallRequest): string {
   if (call.target !== undefined) return call.target;
-  const u = new URL(call.url, 'http://localhost');
+  // the common URL needs no parser (a URL object per call was ~5 us of the hot path)
+  const plain = PLAIN_URL.exec(call.url);
+  let pathname: string;
+  let search: string;
+  if (plain && !DOT_SEGMENT.test(plain[1]!)) {
+    pathname = plain[1]!;
+    search = plain[2] === undefined || plain[2] === '?' ? '' : plain[2];
+  } else {
+    const u = new URL(call.url, 'http://localhost');
+    pathname = u.pathname;
+    search = u.search;
+  }
   const prefix = `/r/${encodeURIComponent(call.fn.appName)}/`;
-  const at = u.pathname.indexOf(prefix);
-  const path = at >= 0 ? u.pathname.slice(at + prefix.length - 1) : call.fn.path;
-  return path + u.search;
+  const at = pathname.indexOf(prefix);
+  const path = at >= 0 ? pathname.slice(at + prefix.length - 1) : call.fn.path;
+  return path + search;
 }
 
 const TOKEN_UNSAFE = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/g;
