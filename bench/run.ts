@@ -55,6 +55,12 @@ const N = {
   starts: num('BENCH_STARTS', 3),
   conc: 32,
 };
+/**
+ * Scaling with containers needs a function that is the bottleneck: the echo function takes ~20 us, so
+ * at c=32 on 2 cores the gateway's own CPU is the limit whatever the container count. These routes wait
+ * IO_MS per call without using CPU (as a function that calls a database does), one and 4 containers.
+ */
+const IO = { sleepMs: 5, requests: num('BENCH_IO_N', 1000) };
 /** the overload phase's route: C containers, S ms per call, so C*1000/S calls/s of capacity */
 const OVERLOAD = { containers: 2, sleepMs: 50 };
 const DEADLINE_MS = 300_000;
@@ -141,6 +147,9 @@ async function main() {
   const { containers, sleepMs } = OVERLOAD;
   const sleepRoute = { path: '/sleep', image: SLEEP_IMAGE, format: 'http' as const, max_concurrency: containers, timeout: 30, idle_timeout: 600 };
   await createRoute(gw.port, 'bench', { ...sleepRoute, config: { SLEEP_MS: String(sleepMs) } });
+  for (const mc of [1, 4]) {
+    await createRoute(gw.port, 'bench', { ...sleepRoute, path: `/io${mc}`, max_concurrency: mc, config: { SLEEP_MS: String(IO.sleepMs) } });
+  }
 
   if (process.env.BENCH_CONSOLE === '1') {
     progress('opening the web console (headless chromium) on the overview for the whole run');
@@ -180,6 +189,10 @@ async function main() {
   const rpsRaw = await hotThroughput(mk('raw_proxy', { port: rawPort }, '/hot', N.conc), raw.child.pid, fnPids, N.conc, N.rps);
   const rpsDirect = await hotThroughput(mk('direct', { socketPath: hot.socketPath }, '/hot', 1), null, fnPids, N.conc, N.rps);
   const rpsGateway4 = await hotThroughput(mk('gateway-mc4', { port: gw.port }, '/r/bench/hot4', N.conc), gw.child.pid, [], N.conc, N.rps, 400);
+  progress(`hot c=${N.conc}, a function waiting ${IO.sleepMs} ms a call: ${IO.requests} requests each, max_concurrency 1 then 4`);
+  const ioTarget = (mc: number) => ({ ...mk(`gateway-io-mc${mc}`, { port: gw.port }, `/r/bench/io${mc}`, N.conc), expect: Buffer.from(`slept ${IO.sleepMs}`) });
+  const rpsIo1 = await hotThroughput(ioTarget(1), gw.child.pid, [], N.conc, IO.requests, 100);
+  const rpsIo4 = await hotThroughput(ioTarget(4), gw.child.pid, [], N.conc, IO.requests, 200);
   const rssLoadHot = sampler.stop();
   const hotMem = await containerMemory(docker, hot);
 
@@ -301,6 +314,13 @@ async function main() {
         ratio_gateway_proxy: ratio(rpsGateway.rps, rpsProxy.rps),
         ratio_gateway_raw_proxy: ratio(rpsGateway.rps, rpsRaw.rps),
         ratio_mc4_mc1: ratio(rpsGateway4.rps, rpsGateway.rps),
+        io: {
+          note: `routes whose function waits ${IO.sleepMs} ms a call (no CPU): the containers are the bottleneck, so this is what more containers buy; the echo pair above is bound by the gateway's CPU on this host`,
+          mc1: rpsIo1.rps,
+          mc4: rpsIo4.rps,
+          ratio_mc4_mc1: ratio(rpsIo4.rps, rpsIo1.rps),
+          detail: { mc1: rpsIo1, mc4: rpsIo4 },
+        },
         detail: { gateway: rpsGateway, proxy: rpsProxy, raw_proxy: rpsRaw, direct: rpsDirect, gateway_mc4: rpsGateway4 },
       },
     },

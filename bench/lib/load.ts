@@ -14,6 +14,8 @@ export interface Target {
   agent: http.Agent;
   /** a Host header other than 127.0.0.1:port (Function URLs, bench/hosts.ts) */
   host?: string;
+  /** the answer a call must get (default: the request body echoed) */
+  expect?: Buffer;
 }
 
 export function target(name: string, where: { port: number } | { socketPath: string }, path: string, maxSockets: number, host?: string): Target {
@@ -41,7 +43,7 @@ export function request(t: Target, body: Buffer = BODY): Promise<number> {
         res.on('end', () => {
           const ms = performance.now() - t0;
           const got = Buffer.concat(chunks);
-          if (res.statusCode !== 200 || !got.equals(body)) {
+          if (res.statusCode !== 200 || !got.equals(t.expect ?? body)) {
             reject(new Error(`${t.name}: HTTP ${res.statusCode} ${got.toString('utf8').slice(0, 200)}`));
           } else resolve(ms);
         });
