@@ -225,7 +225,8 @@ async function main() {
     onConnectionRefused: (cause) => metrics.connectionRefused(cause),
   });
   server.listen(config.PORT, config.HOST, () => {
-    log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION }, 'podfn listening');
+    const codeCache = loader.__podfnCodeCache; // the bundle's V8 code cache: used, refused or none (absent from the sources)
+    log.info({ port: config.PORT, db: config.PODFN_DB_URL, containerSocket: config.containerSocket, version: VERSION, codeCache }, 'podfn listening');
   });
   let stopping = false;
   // SIGTERM: stop accepting; sync calls in flight finish (up to the grace); then the queue (async calls
@@ -254,7 +255,13 @@ async function main() {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((e) => {
-  process.stderr.write(`podfn: failed to start: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+/** set by the bundle's loader (scripts/gateway-loader.mjs, dist/main.js) */
+const loader = globalThis as { __podfnLoadOnly?: boolean; __podfnCodeCache?: string };
+// the loader's --write-code-cache (scripts/build.mjs) loads every module to record V8's code cache and
+// starts nothing
+if (!loader.__podfnLoadOnly) {
+  main().catch((e) => {
+    process.stderr.write(`podfn: failed to start: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

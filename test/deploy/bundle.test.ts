@@ -1,7 +1,10 @@
-// The compiled gateway (scripts/build.mjs -> dist/main.js) is what npm start, the gateway image and the
-// systemd unit run; the other suites run the sources through tsx. Here: the build, its --if-stale
-// check, the bundle serving admin calls and cold and hot function calls on a fresh database (its
-// migrations found from dist/), and the launch line kept identical in every place that starts it.
+// The compiled gateway (scripts/build.mjs -> dist/main.js, the loader, and dist/gateway.cjs, the bundle,
+// with its V8 code cache dist/gateway.cache) is what npm start, the gateway image and the systemd unit
+// run; the other suites run the sources through tsx. Here: the build, its --if-stale check, the bundle
+// serving admin calls and cold and hot function calls on a fresh database (its migrations found from
+// dist/), the code cache used when it is current and the gateway starting the same way when it is
+// missing, of another build or refused by V8, and the launch line kept identical in every place that
+// starts it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -12,19 +15,63 @@ import { client, expectOk } from '../helpers/http.ts';
 import { containersOf, image, podmanReady, testNodeId } from '../helpers/podman.ts';
 
 const test = suite('deploy: the compiled gateway bundle');
-const bundle = path.join(ROOT, BUNDLE_ENTRY);
+const loader = path.join(ROOT, BUNDLE_ENTRY);
+const bundle = path.join(ROOT, 'dist/gateway.cjs');
+const cache = path.join(ROOT, 'dist/gateway.cache');
 const build = (...args: string[]) => execFileSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: ROOT, encoding: 'utf8' });
+const cacheHeader = () => {
+  const head = fs.readFileSync(cache).subarray(0, 512).toString('latin1');
+  return head.slice(0, head.indexOf('\n'));
+};
 
-test('build writes dist/main.js; --if-stale skips a current bundle and rebuilds an older one', () => {
+test('build writes the loader, the bundle and its code cache; --if-stale skips a current bundle and rebuilds an older one', () => {
   build();
   assert.ok(fs.statSync(bundle).size > 10_000);
+  assert.ok(fs.statSync(loader).size > 500);
+  const id = /\/\/# podfn-build=([0-9a-f]{32})\n$/.exec(fs.readFileSync(bundle, 'utf8'))?.[1];
+  assert.ok(id, 'the bundle ends with its build id');
+  assert.is(cacheHeader(), `podfn-code-cache ${id} ${process.version} ${BUNDLE_NODE_ARGS.join(',')}`);
+  assert.ok(fs.statSync(cache).size > 100_000);
   const built = fs.statSync(bundle).mtimeMs;
   build('--if-stale');
   assert.is(fs.statSync(bundle).mtimeMs, built, 'a current bundle is left alone');
+  // a cache made for other flags (or another node) is made again; the bundle stays
+  const data = fs.readFileSync(cache);
+  fs.writeFileSync(cache, Buffer.concat([Buffer.from(`podfn-code-cache ${id} ${process.version} --other-flag\n`), data.subarray(data.indexOf(10) + 1)]));
+  build('--if-stale');
+  assert.is(fs.statSync(bundle).mtimeMs, built, 'the bundle is left alone');
+  assert.is(cacheHeader(), `podfn-code-cache ${id} ${process.version} ${BUNDLE_NODE_ARGS.join(',')}`, 'the cache is made again');
   const past = new Date(Date.now() - 365 * 24 * 3600 * 1000);
   fs.utimesSync(bundle, past, past); // older than every source
   build('--if-stale');
   assert.ok(fs.statSync(bundle).mtimeMs > past.getTime() + 1000, 'an outdated bundle is rebuilt');
+});
+
+test('the code cache is used when current; missing, of another build or refused by V8, the gateway starts all the same', async () => {
+  const codeCache = async () => {
+    const srv = await startServer({ entry: 'bundle', env: { PODFN_NODE_ID: testNodeId('bundle-cache'), PODFN_LOG_LEVEL: 'info' } });
+    try {
+      assert.is((await client(srv.url).get('/version')).status, 200);
+      return /"codeCache":"(\w+)"/.exec(srv.output())?.[1];
+    } finally {
+      await srv.stop();
+    }
+  };
+  const good = fs.readFileSync(cache);
+  const nl = good.indexOf(10);
+  try {
+    assert.is(await codeCache(), 'used');
+    fs.rmSync(cache);
+    assert.is(await codeCache(), 'none', 'missing');
+    fs.writeFileSync(cache, Buffer.concat([Buffer.from(`podfn-code-cache ${'0'.repeat(32)} ${process.version} x\n`), good.subarray(nl + 1)]));
+    assert.is(await codeCache(), 'none', 'another build');
+    const garbled = Buffer.from(good);
+    garbled.fill(0x5a, nl + 1, nl + 4097); // V8's own checks refuse it
+    fs.writeFileSync(cache, garbled);
+    assert.is(await codeCache(), 'refused', 'refused by V8');
+  } finally {
+    fs.writeFileSync(cache, good);
+  }
 });
 
 test('the bundle serves the admin API and cold and hot calls on a fresh database', async () => {
@@ -32,8 +79,9 @@ test('the bundle serves the admin API and cold and hot calls on a fresh database
   const nodeId = testNodeId('bundle');
   let srv: TestServer | undefined;
   try {
-    srv = await startServer({ entry: 'bundle', env: { PODFN_NODE_ID: nodeId } });
+    srv = await startServer({ entry: 'bundle', env: { PODFN_NODE_ID: nodeId, PODFN_LOG_LEVEL: 'info' } });
     const c = client(srv.url);
+    assert.match(srv.output(), '"codeCache":"used"');
     const version = await c.get('/version');
     assert.is(version.status, 200);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
