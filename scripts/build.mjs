@@ -23,6 +23,8 @@
 // uPlot bundled, minified), which the gateway serves at /ui/ from memory, and refuses a console over
 // UI_BUDGET_GZIP bytes gzipped (it prints the size).
 //
+// Also dist/record-worker.js, the call record writer thread's entry (an ES module; see the end of this file).
+//
 // Usage: node scripts/build.mjs [--if-stale] [--ui]   (--if-stale: skip when dist/ is newer than every
 // input: src/, db/schema.ts, package-lock.json, package.json, this script and the loader; and the code
 // cache was made by this node with npm start's flags, else only the cache is written again; --ui: the
@@ -40,6 +42,7 @@ const dist = path.join(root, 'dist');
 const outfile = path.join(dist, 'gateway.cjs');
 const loaderFile = path.join(dist, 'main.js');
 const cacheFile = path.join(dist, 'gateway.cache');
+const workerFile = path.join(dist, 'record-worker.js');
 const LOADER_SRC = path.join(root, 'scripts', 'gateway-loader.mjs');
 const LAZY = ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'ssh2'];
 /** loaded from node_modules at run time: native addons (and ws's optional ones) */
@@ -96,7 +99,7 @@ if (process.argv.includes('--if-stale')) {
   const newest = newestInput();
   const fresh = (f) => fs.existsSync(f) && fs.statSync(f).mtimeMs > newest;
   if (fresh(uiIndex) && uiOnly) process.exit(0);
-  if (fresh(uiIndex) && fresh(outfile) && fresh(loaderFile)) {
+  if (fresh(uiIndex) && fresh(outfile) && fresh(loaderFile) && fresh(workerFile)) {
     if (!cacheCurrent()) writeCodeCache(); // e.g. node was upgraded: the bundle stays, the cache is redone
     process.exit(0);
   }
@@ -193,3 +196,19 @@ fs.appendFileSync(outfile, `//# podfn-build=${buildId}\n`);
 fs.rmSync(path.join(dist, 'main.js.map'), { force: true }); // the ES module bundle's, before the loader
 fs.copyFileSync(LOADER_SRC, loaderFile);
 writeCodeCache();
+
+// The call record writer's thread (src/store/record-writer.ts starts it from next to the bundle):
+// src/store/record-worker.ts -> dist/record-worker.js, an ES module, packages as for the gateway
+// (libSQL's addon external).
+await build({
+  entryPoints: [path.join(root, 'src', 'store', 'record-worker.ts')],
+  outfile: workerFile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __podfnCreateRequire } from 'node:module'; const require = __podfnCreateRequire(import.meta.url);" },
+  plugins: [packages],
+});

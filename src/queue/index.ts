@@ -2,7 +2,7 @@
 // `calls` table in libSQL (no broker): accepted async calls are committed before their 202, workers
 // of every gateway process claim them atomically under a lease, run them through the runner, retry
 // platform failures with backoff, and record outcomes and logs. Sync calls are recorded in batches off
-// the request path. /tasks consumers reserve and acknowledge calls from the same queue. Retention
+// the request path (on an embedded file, by a worker thread: store/record-writer.ts). /tasks consumers reserve and acknowledge calls from the same queue. Retention
 // purges old records; stop() gives running calls a grace period and returns the rest to the queue.
 //
 // May import: src/store (all SQL lives there), runner/types and runner/call-env (pure), gateway's
@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/db.ts';
 import { countByStatus } from '../store/calls.ts';
 import { queueDepth } from '../store/queue.ts';
+import { recordWriterFor } from '../store/record-writer.ts';
 import type { RouteLookup } from './call-from-row.ts';
 import { Enqueuer } from './enqueue.ts';
 import type { QueueOptions } from './options.ts';
@@ -82,7 +83,7 @@ export async function startQueue(deps: QueueDeps): Promise<QueueHandle> {
   const workers = new Workers({ db, invoker, routes, log, options, owner, onCallbackDue: () => callbacks.notify() });
   const enqueuer = new Enqueuer(store.client, options.maxAttempts, () => workers.notify(), allow);
   const recorder = new SyncRecorder(
-    store.client,
+    recordWriterFor(store, log),
     {
       flushMs: options.recordFlushMs,
       batch: options.recordBatch,

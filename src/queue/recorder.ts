@@ -1,9 +1,10 @@
 // Records finished sync calls without a database write on the request path: recordSync() only pushes
-// to an in-memory buffer; a timer (or a full batch) writes the buffer in one transaction. A crash
-// loses at most the records of the last flush interval; a database outage keeps records in memory up
-// to a cap, then drops the oldest (counted in stats()).
-import type { Client } from '@libsql/client';
-import { insertRecords, type NewCallRow, type NewLogRow } from '../store/calls.ts';
+// a flat array of the record's values to an in-memory buffer; a timer (or a full batch) hands the
+// buffer to the store's RecordWriter, a batch per transaction. On an embedded file database the
+// writer is a worker thread (store/record-writer.ts), so the inserts cost the event loop only a
+// structured clone of those arrays. A crash loses at most the records of the last flush interval; a
+// database outage keeps records in memory up to a cap, then drops the oldest (counted in stats()).
+import type { LogRecord, RecordWriter, SyncRecord } from '../store/record-writer.ts';
 import type { CallRequest, CallResult } from '../runner/types.ts';
 import { outcomeOf } from './outcome.ts';
 import type { Logger } from '../log.ts';
@@ -24,8 +25,8 @@ export interface RecorderStats {
 }
 
 export class SyncRecorder {
-  private rows: NewCallRow[] = [];
-  private logs: NewLogRow[] = [];
+  private rows: SyncRecord[] = [];
+  private logs: LogRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** a full batch already scheduled a flush for the next turn */
@@ -33,7 +34,7 @@ export class SyncRecorder {
   private readonly stats_ = { written: 0, dropped: 0, failedFlushes: 0 };
 
   constructor(
-    private readonly client: Client,
+    private readonly writer: RecordWriter,
     private readonly o: RecorderOptions,
     private readonly log: Logger,
   ) {}
@@ -42,27 +43,25 @@ export class SyncRecorder {
   record(call: CallRequest, result: CallResult, createdAt: number): void {
     try {
       const out = outcomeOf(result, this.o.logMaxBytes);
-      this.rows.push({
-        id: call.id,
-        appName: call.fn.appName,
-        path: call.fn.path,
-        image: call.fn.image,
-        type: 'sync',
-        format: call.fn.format,
-        status: out.status,
-        reason: out.reason,
-        error: out.error,
-        method: call.method,
-        url: call.url,
-        statusCode: out.statusCode,
-        attempts: 1,
-        maxAttempts: 1,
-        nodeId: this.o.nodeId,
+      // the columns of SyncRecord, in order (type 'sync', attempts 1 of 1 are the same for all)
+      this.rows.push([
+        call.id,
+        call.fn.appName,
+        call.fn.path,
+        call.fn.image,
+        call.fn.format,
+        out.status,
+        out.reason,
+        out.error,
+        call.method,
+        call.url,
+        out.statusCode,
+        this.o.nodeId,
         createdAt,
-        startedAt: result.startedAt ?? createdAt,
-        completedAt: out.completedAt,
-      });
-      if (out.log) this.logs.push({ callId: call.id, log: out.log, createdAt: out.completedAt });
+        result.startedAt ?? createdAt,
+        out.completedAt,
+      ]);
+      if (out.log) this.logs.push([call.id, out.log, out.completedAt]);
       if (this.rows.length > this.o.bufferMax) this.dropOldest(this.rows.length - this.o.bufferMax);
       if (this.rows.length >= this.o.batch && !this.flushing && !this.soon) {
         this.soon = true;
@@ -91,13 +90,11 @@ export class SyncRecorder {
   private async write(): Promise<void> {
     while (this.rows.length > 0) {
       const rows = this.rows.splice(0, this.o.batch);
-      const ids = new Set(rows.map((r) => r.id));
-      const logs = this.logs.filter((l) => ids.has(l.callId));
-      this.logs = this.logs.filter((l) => !ids.has(l.callId));
+      const logs = this.takeLogs(rows);
       try {
-        await insertRecords(this.client, rows, logs);
+        await this.writer.write(rows, logs);
         this.stats_.written += rows.length;
-        // the embedded database blocks the event loop while it writes: let requests in between batches
+        // an in-thread write of the embedded database blocks the event loop: let requests in between batches
         if (this.rows.length > 0) await new Promise((r) => setImmediate(r));
       } catch (err) {
         // put them back in front and try again on the next tick of the timer
@@ -111,18 +108,29 @@ export class SyncRecorder {
     }
   }
 
+  /** Removes and returns the buffered logs of these records (most calls have none). */
+  private takeLogs(rows: SyncRecord[]): LogRecord[] {
+    if (this.logs.length === 0) return [];
+    const ids = new Set(rows.map((r) => r[0]));
+    const taken = this.logs.filter((l) => ids.has(l[0]));
+    if (taken.length > 0) this.logs = this.logs.filter((l) => !ids.has(l[0]));
+    return taken;
+  }
+
   private dropOldest(n: number): void {
     const dropped = this.rows.splice(0, n);
-    const ids = new Set(dropped.map((r) => r.id));
-    this.logs = this.logs.filter((l) => !ids.has(l.callId));
+    this.takeLogs(dropped);
     this.stats_.dropped += dropped.length;
   }
 
-  /** Final flush (shutdown); stops the timer. */
+  /** Final flush (shutdown), then the writer's thread ends; stops the timer. */
   async close(): Promise<void> {
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.writer.close();
+    // a record that arrived during the final flush (none after shutdown stopped the server)
+    if (this.rows.length > 0) await this.flush();
   }
 
   stats(): RecorderStats {

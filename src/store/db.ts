@@ -11,6 +11,7 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from '../../db/schema.ts';
+import { openEmbeddedClient, tuneEmbedded } from './embedded.ts';
 import type { Logger } from '../log.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -21,8 +22,12 @@ export type Queryable = Db | Tx;
 export interface Store {
   db: Db;
   client: Client;
-  /** true for an embedded file database */
+  /** PODFN_DB_URL as opened (a file: URL, or the server of an embedded replica) */
+  url: string;
+  /** true for an embedded file database (file:, never a replica) */
   embedded: boolean;
+  /** true for an embedded replica of a server (a local file, writes sent to the server) */
+  replica: boolean;
   close(): void;
 }
 
@@ -162,23 +167,14 @@ export async function openStore(url: string, authToken?: string, replica?: Repli
 async function open(url: string, embedded: boolean, authToken?: string, replica?: ReplicaOptions): Promise<Store> {
   const client = replica
     ? createClient({ url: replica.url, syncUrl: url, authToken: authToken || undefined, syncInterval: replica.syncMs / 1000, readYourWrites: true })
-    : createClient({
-        url,
-        authToken: authToken || undefined,
-        // One connection for the embedded file: the client's calls are synchronous underneath, so a second
-        // connection waiting on a lock held by the first would block the event loop until the busy timeout.
-        // busy timeout (ms) still covers other processes on the same file.
-        ...(embedded ? { concurrency: 1, timeout: 5000 } : {}),
-      });
+    : embedded
+      ? openEmbeddedClient(url, authToken) // one connection, busy timeout (embedded.ts)
+      : createClient({ url, authToken: authToken || undefined });
   if (replica) await client.sync();
-  if (embedded) {
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA synchronous = NORMAL');
-    await client.execute('PRAGMA foreign_keys = ON');
-  }
+  if (embedded) await tuneEmbedded(client);
   const db = drizzle(client, { schema });
   await migrateOnce(db);
-  return { db, client, embedded, close: () => client.close() };
+  return { db, client, url, embedded, replica: replica !== undefined, close: () => client.close() };
 }
 
 /**

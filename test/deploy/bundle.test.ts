@@ -24,7 +24,7 @@ const cacheHeader = () => {
   return head.slice(0, head.indexOf('\n'));
 };
 
-test('build writes the loader, the bundle and its code cache; --if-stale skips a current bundle and rebuilds an older one', () => {
+test('build writes the loader, the bundle, its code cache and the record writer thread; --if-stale skips a current bundle and rebuilds an older one', () => {
   build();
   assert.ok(fs.statSync(bundle).size > 10_000);
   assert.ok(fs.statSync(loader).size > 500);
@@ -32,6 +32,8 @@ test('build writes the loader, the bundle and its code cache; --if-stale skips a
   assert.ok(id, 'the bundle ends with its build id');
   assert.is(cacheHeader(), `podfn-code-cache ${id} ${process.version} ${BUNDLE_NODE_ARGS.join(',')}`);
   assert.ok(fs.statSync(cache).size > 100_000);
+  // the call record writer's thread (src/store/record-worker.ts), started by the bundle from next to it
+  assert.ok(fs.statSync(path.join(path.dirname(bundle), 'record-worker.js')).size > 1_000);
   const built = fs.statSync(bundle).mtimeMs;
   build('--if-stale');
   assert.is(fs.statSync(bundle).mtimeMs, built, 'a current bundle is left alone');
@@ -103,6 +105,15 @@ test('the bundle serves the admin API and cold and hot calls on a fresh database
     }
     const listed = await c.get('/v1/apps/bundled/routes');
     assert.is(listed.json<{ routes: unknown[] }>().routes.length, 2);
+    // the sync calls are recorded by the record writer thread (dist/record-worker.js) on the embedded file
+    const deadline = Date.now() + 30_000;
+    let recorded = 0;
+    while (recorded < 4 && Date.now() < deadline) {
+      recorded = (await c.get('/v1/apps/bundled/calls')).json<{ calls: unknown[] }>().calls.length;
+      if (recorded < 4) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.is(recorded, 4, 'one cold and three hot calls recorded');
+    assert.not.match(srv.output(), 'record writer thread stopped', 'no fallback to the main thread');
     // dockerode is bundled with its gRPC and ssh2 dependencies loaded lazily (first use): the runner's
     // calls above went through it, so the bundled client works; the gateway stops cleanly
     const exit = await srv.kill('SIGTERM');

@@ -1,0 +1,26 @@
+// The settings of a connection to an embedded database file, shared by the main connection (db.ts)
+// and the call record writer's thread (record-worker.ts), so both wait on each other's locks the same
+// way. Imports only @libsql/client: the writer thread loads this without Drizzle.
+// the file driver only: the thread's bundle leaves out the network clients (hrana, ws)
+import { createClient } from '@libsql/client/sqlite3';
+import type { Client } from '@libsql/client';
+
+/** How long a statement waits for another connection's write lock (SQLite busy timeout), ms. */
+export const EMBEDDED_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * One connection to the embedded file: the client's calls are synchronous underneath, so a second
+ * connection of the same client waiting on a lock held by the first would block its thread until the
+ * busy timeout. The busy timeout covers other connections to the file: other processes, and the call
+ * record writer's thread.
+ */
+export function openEmbeddedClient(url: string, authToken?: string): Client {
+  return createClient({ url, authToken: authToken || undefined, concurrency: 1, timeout: EMBEDDED_BUSY_TIMEOUT_MS });
+}
+
+/** Per-connection tuning of the embedded file (WAL is the file's own setting; the others are per connection). */
+export async function tuneEmbedded(client: Client): Promise<void> {
+  await client.execute('PRAGMA journal_mode = WAL');
+  await client.execute('PRAGMA synchronous = NORMAL');
+  await client.execute('PRAGMA foreign_keys = ON');
+}
