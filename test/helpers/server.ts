@@ -20,7 +20,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** How production runs the gateway (npm start, the Containerfile, the systemd unit): the compiled
  * bundle from scripts/build.mjs with these node flags. test/deploy/bundle.test.ts keeps them in step. */
 export const BUNDLE_ENTRY = 'dist/main.js';
-export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4'];
+export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4', '--single-threaded-gc'];
 
 /** Extra environment; a value of undefined removes the variable. */
 export type Env = Record<string, string | undefined>;
