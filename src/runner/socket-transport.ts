@@ -193,12 +193,12 @@ export class SocketTransport implements HotTransport {
       if (body) {
         conn.socket.write(head);
         body.on('data', onBodyData).on('end', onBodyEnd).on('error', onBodyError);
-      } else if (req.body.length > 0) {
+      } else if (req.body.length > INLINE_BODY_MAX) {
         conn.socket.cork();
         conn.socket.write(head);
         conn.socket.write(req.body);
         conn.socket.uncork();
-      } else conn.socket.write(head);
+      } else conn.socket.write(head); // the body, if any, is in it
     });
   }
 
@@ -242,7 +242,13 @@ export class SocketTransport implements HotTransport {
   }
 }
 
-/** The request head in one buffer; throws on a header or target node would refuse to send. */
+/** A body up to this size goes out in the request head's buffer. */
+const INLINE_BODY_MAX = 16 * 1024;
+
+/**
+ * The request head in one buffer, with the body after it when it is small (`req.body.length` at most
+ * INLINE_BODY_MAX); throws on a header or target node would refuse to send.
+ */
 function requestHead(req: FunctionRequest): Buffer {
   if (!TOKEN.test(req.method)) throw new Error(`invalid method ${JSON.stringify(req.method)}`);
   if (BAD_TARGET.test(req.target)) throw new Error('Request path contains unescaped characters');
@@ -255,7 +261,14 @@ function requestHead(req: FunctionRequest): Buffer {
   if (!req.bodyStream) head += `Host: localhost\r\nContent-Length: ${req.body.length}\r\n\r\n`;
   else if (req.bodyLength !== undefined) head += `Host: localhost\r\nContent-Length: ${req.bodyLength}\r\nConnection: close\r\n\r\n`;
   else head += 'Host: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n';
-  return Buffer.from(head, 'latin1');
+  const body = req.bodyStream ? EMPTY : req.body;
+  if (body.length === 0 || body.length > INLINE_BODY_MAX) return Buffer.from(head, 'latin1');
+  // head and a small body in one buffer: one write() instead of cork + two writes + writev (fewer
+  // allocations per call, the same bytes on the wire)
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length);
+  return out;
 }
 
 function parseFailure(err: ParseError): TransportError {

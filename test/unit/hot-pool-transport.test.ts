@@ -84,6 +84,20 @@ test('one kept-alive connection serves call after call', async () => {
   t.close();
 });
 
+test('bodies arrive whole on one connection, sent with the head (small) or after it (large), binary and empty', async () => {
+  const t = new SocketTransport(sock, 1 << 20);
+  const before = connCount;
+  for (const size of [0, 1, 11, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 200_000]) {
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 7 + size) & 0xff; // every byte value, latin1 and beyond
+    const r = await t.roundTrip({ method: 'PUT', target: '/echo', headers: [['X-Size', String(size)]], body }, Date.now() + 2000);
+    assert.is(r.status, 201);
+    assert.ok(r.body.equals(body), `body of ${size} bytes`);
+  }
+  assert.is(connCount - before, 1, 'the connection stays aligned after each size');
+  t.close();
+});
+
 test('responses over the cap fail, declared or streamed', async () => {
   const t = new SocketTransport(sock, 1000);
   await rejects(t.roundTrip(req('/big-declared'), Date.now() + 1000), 'too_large', /exceeds 1000 bytes/);
