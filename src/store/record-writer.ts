@@ -76,25 +76,35 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** A thread with no write for this long ends (its ~10 MB given back); the next write starts another. */
+export const RECORD_THREAD_IDLE_MS = 30_000;
+
 /**
- * Writes through a worker thread, started at the first write (an idle gateway pays nothing). The
- * thread is unref'd while no write is pending, so it never holds the process open; close() ends it.
+ * Writes through a worker thread, started at the first write (an idle gateway pays nothing) and
+ * ended after idleMs without a write. The thread is unref'd while no write is pending, so it never
+ * holds the process open; close() ends it.
  */
 export class ThreadRecordWriter implements RecordWriter {
+  /** the thread writes go to; undefined until the first write and after an idle end */
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** the thread failed (or was closed): every write goes to the fallback */
   private down = false;
-  private exited: Promise<void> | undefined;
+  /** exits of every thread started, the idle ones ended too */
+  private readonly exits: Promise<void>[] = [];
   /** close() asked the thread to end */
   private closing = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** threads started so far (tests) */
+  started = 0;
 
   constructor(
     private readonly url: string,
     private readonly fallback: RecordWriter,
     private readonly log: WriterLog,
     private readonly entry: URL = defaultRecordWorkerEntry(),
+    private readonly idleMs = RECORD_THREAD_IDLE_MS,
   ) {}
 
   get mode(): 'thread' | 'main' {
@@ -103,6 +113,8 @@ export class ThreadRecordWriter implements RecordWriter {
 
   write(records: SyncRecord[], logs: LogRecord[]): Promise<void> {
     if (this.down || this.closing) return this.fallback.write(records, logs);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     let worker: Worker;
     try {
       worker = this.worker ?? this.start();
@@ -125,6 +137,7 @@ export class ThreadRecordWriter implements RecordWriter {
 
   private start(): Worker {
     const worker = startWorker(this.entry, { url: this.url });
+    this.started++;
     worker.unref();
     worker.on('message', (m: FromRecordWorker) => {
       if (m.t !== 'done') return;
@@ -133,12 +146,17 @@ export class ThreadRecordWriter implements RecordWriter {
       if (m.error === undefined) p.resolve();
       else p.reject(new Error(m.error));
     });
-    worker.on('error', (e) => this.fail(e));
-    this.exited = new Promise((resolve) =>
-      worker.once('exit', (code) => {
-        this.fail(new Error(`the thread exited (code ${code})`), this.closing);
-        resolve();
-      }),
+    // errors and exits of the current thread only: one ended for idleness is no longer this.worker
+    worker.on('error', (e) => {
+      if (this.worker === worker) this.fail(e);
+    });
+    this.exits.push(
+      new Promise((resolve) =>
+        worker.once('exit', (code) => {
+          if (this.worker === worker) this.fail(new Error(`the thread exited (code ${code})`), this.closing);
+          resolve();
+        }),
+      ),
     );
     this.worker = worker;
     return worker;
@@ -147,14 +165,30 @@ export class ThreadRecordWriter implements RecordWriter {
   private settle(id: number): Pending | undefined {
     const p = this.pending.get(id);
     this.pending.delete(id);
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0 && this.worker) {
+      this.worker.unref();
+      if (!this.closing && !this.down) {
+        this.idleTimer = setTimeout(() => this.endIdle(), this.idleMs);
+        this.idleTimer.unref();
+      }
+    }
     return p;
+  }
+
+  /** No write for idleMs: the thread ends (after nothing, it has no write left); the next write starts one. */
+  private endIdle(): void {
+    this.idleTimer = undefined;
+    const worker = this.worker;
+    if (!worker || this.pending.size > 0 || this.down || this.closing) return;
+    this.worker = undefined;
+    worker.postMessage({ t: 'close' } satisfies ToRecordWorker);
   }
 
   /** The thread is gone: log once (unless closed), write what it had not answered on the main connection. */
   private fail(err: Error, closed = false): void {
     if (this.down) return;
     this.down = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     if (!closed)
       this.log.error({ err: err.message, pending: this.pending.size }, 'the call record writer thread stopped: writing call records on the main thread');
     const left = [...this.pending.values()];
@@ -164,18 +198,19 @@ export class ThreadRecordWriter implements RecordWriter {
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const worker = this.worker;
-    if (!worker || this.down) {
-      this.down = true; // nothing to end; a later write goes to the main connection
-      return;
-    }
-    this.closing = true;
-    worker.ref();
-    // answered in order: writes still pending are answered before the thread ends
-    worker.postMessage({ t: 'close' } satisfies ToRecordWorker);
-    const timer = setTimeout(() => void worker.terminate(), 10_000);
-    await this.exited;
-    clearTimeout(timer);
+    if (worker && !this.down) {
+      this.closing = true;
+      worker.ref();
+      // answered in order: writes still pending are answered before the thread ends
+      worker.postMessage({ t: 'close' } satisfies ToRecordWorker);
+      const timer = setTimeout(() => void worker.terminate(), 10_000);
+      await Promise.all(this.exits);
+      clearTimeout(timer);
+    } else await Promise.all(this.exits); // a thread ended for idleness may still be closing its connection
+    this.down = true; // a later write goes to the main connection
   }
 }
 

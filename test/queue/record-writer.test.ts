@@ -93,6 +93,23 @@ test('a write the database refuses keeps its rows in the recorder and is retried
   assert.equal(stopped(log.lines), []);
 });
 
+test('a thread idle for idleMs ends; the next write starts another', async () => {
+  const log = memoryLog();
+  const writer = new ThreadRecordWriter(ts.store.url, inThreadRecordWriter(ts.store.client), log, undefined, 200);
+  const rec = new SyncRecorder(writer, opts, log);
+  const before = await count();
+  for (let i = 0; i < 20; i++) rec.record(gatewayCall(cache, 'wt', '/sync'), okResult(), Date.now());
+  await waitFor('the first records written', async () => (await count()) === before + 20, 30_000);
+  assert.is(writer.started, 1);
+  await new Promise((r) => setTimeout(r, 600)); // > idleMs: that thread ends
+  for (let i = 0; i < 20; i++) rec.record(gatewayCall(cache, 'wt', '/sync'), okResult(), Date.now());
+  await waitFor('the next records written', async () => (await count()) === before + 40, 30_000);
+  assert.is(writer.started, 2, 'a second thread for the writes after the idle end');
+  assert.is(writer.mode, 'thread');
+  await rec.close();
+  assert.equal(stopped(log.lines), [], 'an idle end is not a failure');
+});
+
 for (const ext of ['js', 'ts']) {
   test(`a thread that cannot start (missing .${ext} entry): written on the main connection, logged once`, async () => {
     const log = memoryLog();
