@@ -3,8 +3,8 @@
 // D seconds. Shedding works when, at 4x, the admitted calls' p99 stays near the baseline's, the excess
 // is refused fast (429/503 + Retry-After), goodput stays at capacity, and no connection fails.
 // Usage: npx tsx bench/overload.ts [seconds=20]; PODFN_CONTAINER_HOST picks the Podman socket. Prints JSON.
-// The gateway runs with the default (PODFN_HOT_QUEUE_TARGET_MS=0: plain FIFO queueing); BENCH_QUEUE_TARGET_MS=auto
-// or a number of ms sets it.
+// The gateway runs with the default (PODFN_HOT_QUEUE_TARGET_MS=auto: a queue that keeps growing is shed);
+// BENCH_QUEUE_TARGET_MS=0 (plain FIFO queueing, as in fn) or a number of ms sets it.
 import { startServer } from '../test/helpers/server.ts';
 import { client } from '../test/helpers/http.ts';
 import { image, requirePodman, testSocketPath } from '../test/helpers/podman.ts';
@@ -40,7 +40,7 @@ async function main() {
     const saturated = await overloadPhase(srv.port, PATH, CAPACITY * 4, SECONDS);
     const metrics = (await api.get('/metrics')).text.split('\n').filter((l) => /^podfn_(calls_total|errors_total|hot_containers)/.test(l));
     process.stdout.write(
-      `${JSON.stringify({ route: { max_concurrency: C, sleep_ms: S, hot_queue_size: C * 2, hot_queue_target_ms: process.env.BENCH_QUEUE_TARGET_MS ?? '0 (default)', capacity_per_s: CAPACITY }, seconds: SECONDS, baseline_0_5x: baseline, saturated_4x: saturated, p99_ratio: Math.round((saturated.ok_ms.p99 / baseline.ok_ms.p99) * 100) / 100, metrics }, null, 2)}\n`,
+      `${JSON.stringify({ route: { max_concurrency: C, sleep_ms: S, hot_queue_size: C * 2, hot_queue_target_ms: process.env.BENCH_QUEUE_TARGET_MS ?? 'auto (default)', capacity_per_s: CAPACITY }, seconds: SECONDS, baseline_0_5x: baseline, saturated_4x: saturated, p99_ratio: Math.round((saturated.ok_ms.p99 / baseline.ok_ms.p99) * 100) / 100, metrics }, null, 2)}\n`,
     );
   } finally {
     await srv.stop();

@@ -199,8 +199,8 @@ export const settings = {
   PODFN_HOT_QUEUE_WAIT_MS: [int(0, 3_600_000), '10000', 'how long a call may wait for a hot container'],
   PODFN_HOT_QUEUE_TARGET_MS: [
     z.union([z.literal('auto'), int(0, 60_000)]),
-    '0',
-    "load shedding: when calls keep coming to a route whose queue has not been empty for 100 ms, a queued call waits at most this long (ms) for a hot container, then 429, so admitted calls stay fast under sustained overload; auto = half the route's recent call time, at least 50 ms (0 = off: calls queue up to PODFN_HOT_QUEUE_WAIT_MS, as in fn)",
+    'auto',
+    "load shedding: while a route's queue keeps growing (since it formed, more calls came to it than twice those its containers took, plus 4; never for a closed loop of clients, each waiting for its answer), a queued call waits at most this long (ms) for a hot container, then 429 + Retry-After, so admitted calls stay fast under overload; auto = half the route's recent call time, at least 10 ms (0 = off: calls queue up to PODFN_HOT_QUEUE_WAIT_MS, as in fn)",
   ],
   PODFN_HOT_START_TIMEOUT_MS: [int(100, 600_000), '5000', 'how long a hot container may take to open its socket'],
   PODFN_SOCKET_DIR: [

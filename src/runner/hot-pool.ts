@@ -58,7 +58,7 @@ function computeKey(fn: FunctionSpec): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-/** a route's queue must stay non-empty this long before it counts as standing (slot-queue.ts) */
+/** overload detection's time scale (slot-queue.ts): a forming queue's first half of it is its baseline; overload ends after it without growth, or empty */
 const SHED_INTERVAL_MS = 100;
 
 export class HotPools {

@@ -34,8 +34,8 @@ export interface RunnerOptions {
   /** how long a call waits in a hot pool's queue before 503 */
   hotQueueWaitMs: number;
   /**
-   * under sustained overload (a standing queue), the longest a call waits for a hot container (0 = off;
-   * 'auto' = half the route's recent call time, at least 50 ms)
+   * under overload (a queue that keeps growing, slot-queue.ts), the longest a call waits for a hot
+   * container (0 = off; 'auto' = half the route's recent call time, at least 10 ms)
    */
   hotQueueTargetMs: number | 'auto';
   /** a hot container must open its socket within this */
@@ -81,7 +81,7 @@ export function defaultRunnerOptions(overrides: Partial<RunnerOptions> = {}): Ru
     hotDefaultMaxConcurrency: 8,
     hotQueueSize: 100,
     hotQueueWaitMs: 10_000,
-    hotQueueTargetMs: 0,
+    hotQueueTargetMs: 'auto',
     hotStartTimeoutMs: 5000,
     socketDir: '/run/podfn/sockets',
     secretsDir: '/run/podfn/sockets/.secrets',

@@ -42,8 +42,8 @@ export interface PoolStats {
   queued: number;
 }
 
-/** the least an 'auto' shedding target waits: 32 clients in a closed loop on one fast container queue ~10 ms, which is not overload */
-export const AUTO_TARGET_MIN_MS = 50;
+/** the least an 'auto' shedding target waits (timer granularity; a closed loop is never shed, see slot-queue.ts) */
+export const AUTO_TARGET_MIN_MS = 10;
 
 type Grant = { slot: PoolSlot; fresh: boolean } | { result: CallResult };
 
@@ -57,7 +57,10 @@ interface IdleEntry {
 export class SlotPool {
   private readonly idle: IdleEntry[] = []; // most recently used last
   private readonly busy = new Set<PoolSlot>();
-  private readonly waiters = new SlotQueue<Grant>(() => this.shedding());
+  private readonly waiters = new SlotQueue<Grant>(
+    () => this.shedding(),
+    () => this.starting > 0,
+  );
   /** the route's recent call time in ms (moving average of its calls on this pool's containers) */
   private callMs = 0;
   private readonly closing = new Set<Promise<void>>();
@@ -114,6 +117,7 @@ export class SlotPool {
     if (idle) return this.execOn(idle, call, false);
     const launching = this.size < this.limits.maxConcurrency;
     if (!launching && this.queued >= this.limits.queueSize) {
+      this.waiters.refused(); // counts toward the queue's growth (overload detection)
       return faultResult(503, `Too many calls in progress for ${this.fn.appName}${this.fn.path}: hot call queue is full (${this.limits.queueSize} waiting)`, {
         platformError: true,
         throttled: true,
