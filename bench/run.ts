@@ -14,7 +14,7 @@
 // --cpu-prof-dir=/tmp/prof" BENCH_GATEWAY_ROOT=<other checkout> BENCH_GATEWAY_ENTRY=<path under that
 // root; .js/.mjs runs without tsx> BENCH_CONSOLE=1 (the web console open on the overview, polling,
 // in headless chromium for the whole run: bench/lib/console.ts). Default: the gateway as `npm start` runs it, dist/main.js (built
-// here when stale) with BUNDLE_NODE_ARGS; BENCH_GATEWAY_ENTRY=src/main.ts measures the sources through
+// here when stale) with BUNDLE_NODE_ARGS and BUNDLE_ENV; BENCH_GATEWAY_ENTRY=src/main.ts measures the sources through
 // tsx (node args then default to none). PODFN_CONTAINER_HOST=unix:///... (default: what
 // src/config.ts resolves). Use `npm run -s bench`: npm itself prints a banner on stdout otherwise.
 import { execFileSync } from 'node:child_process';
@@ -35,7 +35,7 @@ import { processTree, rssMb, RssSampler, startTs, stop, type Child } from './lib
 import { progress, ratio, sleep } from './lib/stats.ts';
 import { evaluateTargets } from './lib/targets.ts';
 import { openConsole, type OpenConsole } from './lib/console.ts';
-import { BUNDLE_ENTRY, BUNDLE_NODE_ARGS } from '../test/helpers/server.ts';
+import { BUNDLE_ENTRY, BUNDLE_ENV, BUNDLE_NODE_ARGS } from '../test/helpers/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IMAGE = 'localhost/podfn-test/echo:latest';
@@ -129,9 +129,11 @@ async function main() {
   const entry = process.env.BENCH_GATEWAY_ENTRY ?? BUNDLE_ENTRY;
   const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? (entry === BUNDLE_ENTRY ? BUNDLE_NODE_ARGS : []);
   if (entry === BUNDLE_ENTRY) execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: GATEWAY_ROOT, stdio: 'inherit' });
+  // as npm start runs it: its environment (BUNDLE_ENV), then BENCH_GATEWAY_ENV
+  const gatewayEnv = { ...(entry === BUNDLE_ENTRY ? BUNDLE_ENV : {}), ...extraEnv };
   const launch = async (id: string, env: Record<string, string> = {}) => {
     const dir = await mkdtemp(path.join(tmp!, 'gw-'));
-    const g = await startGateway({ root: GATEWAY_ROOT, tmp: dir, nodeId: id, socketPath, nodeArgs, entry, env: { ...extraEnv, ...env } });
+    const g = await startGateway({ root: GATEWAY_ROOT, tmp: dir, nodeId: id, socketPath, nodeArgs, entry, env: { ...gatewayEnv, ...env } });
     gateways.push(g);
     return g;
   };
@@ -266,7 +268,7 @@ async function main() {
       podman_rootless: podmanInfo.rootless,
       cgroup_version: podmanInfo.cgroup,
       gateway_node_args: nodeArgs,
-      gateway_env: extraEnv,
+      gateway_env: gatewayEnv,
       console_open: consolePolls !== undefined,
       console_polls: consolePolls ?? 0,
     },

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUNDLE_ENTRY, BUNDLE_NODE_ARGS, ROOT, startServer, type TestServer } from '../helpers/server.ts';
+import { BUNDLE_ENTRY, BUNDLE_ENV, BUNDLE_NODE_ARGS, ROOT, startServer, type TestServer } from '../helpers/server.ts';
 import { client, expectOk } from '../helpers/http.ts';
 import { containersOf, image, podmanReady, testNodeId } from '../helpers/podman.ts';
 
@@ -124,7 +124,7 @@ test('the bundle serves the admin API and cold and hot calls on a fresh database
   }
 });
 
-test('npm start, the Containerfile and the systemd unit launch the bundle with the same node flags', () => {
+test('npm start, the Containerfile and the systemd unit launch the bundle with the same node flags and environment', () => {
   const line = [...BUNDLE_NODE_ARGS, BUNDLE_ENTRY].join(' ');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   assert.match(pkg.scripts.start!, new RegExp(` node ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
@@ -134,6 +134,13 @@ test('npm start, the Containerfile and the systemd unit launch the bundle with t
   const unit = fs.readFileSync(path.join(ROOT, 'deploy/systemd/podfn.service'), 'utf8');
   assert.match(unit, `\nExecStart=/usr/bin/node ${line}\n`);
   assert.match(unit, '\nExecStartPre=/usr/bin/node scripts/build.mjs --if-stale\n');
+  // BUNDLE_ENV: npm start's default (the caller's value wins), the image's ENV, the unit's Environment=
+  const env = /^ENV (?:.*\\\n)*.*$/m.exec(fs.readFileSync(path.join(ROOT, 'Containerfile'), 'utf8'))?.[0] ?? '';
+  for (const [k, v] of Object.entries(BUNDLE_ENV)) {
+    assert.match(pkg.scripts.start!, ` ${k}=\${${k}-${v}} `);
+    assert.ok(env.split(/\s+/).includes(`${k}=${v}`), `the Containerfile's ENV sets ${k}=${v}: ${env}`);
+    assert.match(unit, `\nEnvironment=${k}=${v}\n`);
+  }
 });
 
 test.run();

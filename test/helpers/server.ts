@@ -21,6 +21,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * bundle from scripts/build.mjs with these node flags. test/deploy/bundle.test.ts keeps them in step. */
 export const BUNDLE_ENTRY = 'dist/main.js';
 export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4', '--single-threaded-gc'];
+/** ...and this environment (glibc: 2 malloc arenas, less RSS), unless the caller sets it. */
+export const BUNDLE_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 
 /** Extra environment; a value of undefined removes the variable. */
 export type Env = Record<string, string | undefined>;
@@ -98,7 +100,7 @@ export function serverEnv(extra: Env): NodeJS.ProcessEnv {
 
 function spawnServer(env: NodeJS.ProcessEnv, entry: 'source' | 'bundle'): { child: ChildProcess; output: () => string } {
   const args = entry === 'bundle' ? [...BUNDLE_NODE_ARGS, BUNDLE_ENTRY] : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: entry === 'bundle' ? { ...BUNDLE_ENV, ...env } : env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let out = '';
