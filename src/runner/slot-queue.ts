@@ -22,9 +22,9 @@
 // While overloaded, a sheddable waiter (one not waiting for its own container start) waits at most
 // `targetMs`, and grantNext refuses waiters older than that instead of serving them, so the calls
 // that are admitted see little more than the function's own time; the refused come back after
-// Retry-After. The state ends when the count has not grown over an intervalMs in which calls were
-// taken (they come no faster than they are served), or once the queue has stayed empty for
-// intervalMs. A burst, or a queue standing behind long calls with nobody else coming, is served in
+// Retry-After. The state ends when the count has not grown over EXIT_INTERVALS intervals (a second)
+// in which calls were taken (they come no faster than they are served), or once the queue has stayed
+// empty that long. A burst, or a queue standing behind long calls with nobody else coming, is served in
 // turn however long it waits.
 import { timerMs } from './transport.ts';
 import type { CallSignal } from './types.ts';
@@ -39,6 +39,11 @@ export const GROWTH_SLACK = 4;
 /** the baseline is taken again after this many calls taken without overload, and at least this many intervals */
 const REBASE_TAKEN = 64;
 const REBASE_INTERVALS = 4;
+/**
+ * overload ends after this many intervals without growth (or empty): a client that stalls (no calls
+ * for a moment, then all it owes at once) must not end it, or the burst would queue as a new queue
+ */
+export const EXIT_INTERVALS = 10;
 
 interface Waiter<T> {
   started: number;
@@ -178,9 +183,10 @@ export class SlotQueue<T> {
     const { intervalMs } = shedding;
     const count = this.came - this.taken;
     if (this.standing) {
-      if (this.waiters.length === 0 && now - this.emptySince >= intervalMs) this.standing = false;
-      else if (now - this.checkAt >= intervalMs) {
-        // no growth over the interval while calls were taken: they come no faster than they are served
+      const exitMs = EXIT_INTERVALS * intervalMs;
+      if (this.waiters.length === 0 && now - this.emptySince >= exitMs) this.standing = false;
+      else if (now - this.checkAt >= exitMs) {
+        // no growth over that time while calls were taken: they come no faster than they are served
         if (count <= this.checkCount && this.taken > this.checkTaken) this.standing = false;
         else [this.checkAt, this.checkCount, this.checkTaken] = [now, count, this.taken];
       }

@@ -168,13 +168,16 @@ test('closed loop, 32 clients on 2 slow containers (each call waits ~0.8 s in th
   await pools.close();
 });
 
-/** open loop: `perS` calls per second for `ms`, whatever the answers */
-async function openLoop(call: () => Promise<Outcome>, perS: number, ms: number): Promise<Outcome[]> {
+/**
+ * open loop: `perS` calls per second for `ms`, whatever the answers; while `stalled(t)` the client
+ * sends nothing, then every call it owes at once (a load generator starved of CPU)
+ */
+async function openLoop(call: () => Promise<Outcome>, perS: number, ms: number, stalled: (t: number) => boolean = () => false): Promise<Outcome[]> {
   const gap = 1000 / perS;
   const pending: Array<Promise<Outcome>> = [];
   let next = 0;
   await simulate(ms, (t) => {
-    while (next * gap <= t) {
+    while (!stalled(t) && next * gap <= t) {
       pending.push(call());
       next++;
     }
@@ -201,6 +204,20 @@ test('open loop at 4x capacity: the excess is shed, admitted p99 stays within 2x
   assert.ok(Math.max(...late.map((o) => o.ms)) <= 50 + 25 + 2, `admitted after detection: at most ${Math.max(...late.map((o) => o.ms))} ms`);
   // and a refusal comes within the target too: nobody waits long to be told
   assert.ok(Math.max(...shed.slice(10).map((o) => o.ms)) <= 50, 'refused fast');
+  await pools.close();
+});
+
+test('open loop at 4x from a client that stalls 150 ms every second and then sends all it owes: admitted p99 still within 2x', async () => {
+  const { pools, call } = setup(2, 50);
+  const warm = [call(), call()];
+  await simulate(60);
+  await Promise.all(warm);
+  const half = await openLoop(call, 20, 3000);
+  const four = await openLoop(call, 160, 8000, (t) => t % 1000 >= 500 && t % 1000 < 650);
+  const ok = four.filter((o) => o.status === 200);
+  assert.ok(p99(ok) <= 2 * p99(half), `admitted p99 ${p99(ok)} ms vs ${p99(half)} ms at 0.5x`);
+  const late = ok.filter((o) => o.at - four[0]!.at > 150);
+  assert.ok(Math.max(...late.map((o) => o.ms)) <= 50 + 25 + 2, `admitted after detection: at most ${Math.max(...late.map((o) => o.ms))} ms`);
   await pools.close();
 });
 

@@ -9,7 +9,7 @@
 import { mock } from 'node:test';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GROWTH_SLACK, SlotQueue } from '../../src/runner/slot-queue.ts';
+import { EXIT_INTERVALS, GROWTH_SLACK, SlotQueue } from '../../src/runner/slot-queue.ts';
 
 const SHED = { targetMs: 20, intervalMs: 80 };
 
@@ -124,13 +124,19 @@ test('calls refused because the queue was full count as growth', async () => {
   assert.is(await fresh, 's');
 });
 
-test('the overload state ends when the queue stops growing for an interval (calls come no faster than they are taken)', () => {
+test('the overload state ends when the queue stops growing for EXIT_INTERVALS intervals (calls come no faster than they are taken)', () => {
   const { q, add } = queue();
   void add('a');
   tick(SHED.intervalMs);
   void Promise.all(trickle(add, GROWTH_SLACK + 1, 1, 'm'));
   assert.is(q.overloaded, true);
   // from now on, one call comes for each one taken (a closed loop): no growth
+  for (let i = 0; i < (EXIT_INTERVALS * SHED.intervalMs) / 10; i++) {
+    tick(10);
+    q.grantNext(`s${i}`);
+    void add(`n${i}`);
+    if (i === 5) assert.is(q.overloaded, true, 'not at the first pause in growth');
+  }
   for (let i = 0; i < 20; i++) {
     tick(10);
     q.grantNext(`s${i}`);
@@ -146,7 +152,7 @@ test('the overload state ends when the queue stops growing for an interval (call
   assert.is(q.overloaded, false);
 });
 
-test('the overload state ends once the queue has stayed empty for the interval', async () => {
+test('the overload state ends once the queue has stayed empty for EXIT_INTERVALS intervals', async () => {
   const { q, add } = queue();
   const first = add('first', false);
   tick(SHED.intervalMs);
@@ -156,6 +162,10 @@ test('the overload state ends once the queue has stayed empty for the interval',
   assert.is(await first, 'x');
   await Promise.all(more);
   tick(SHED.intervalMs);
+  void add('gap').then((v) => assert.match(v, /expired/, 'a short gap does not end it'));
+  tick(SHED.targetMs + 1);
+  assert.is(q.overloaded, true);
+  tick(EXIT_INTERVALS * SHED.intervalMs);
   const after = add('after');
   assert.is(q.overloaded, false);
   tick(SHED.targetMs + 10);
