@@ -2,8 +2,10 @@
 // Starts a gateway (temp embedded DB, own node id), creates the routes, finds the hot echo container's
 // socket, starts two proxies to it (a bare Hono proxy and a minimal raw-socket one), then measures:
 // hot p50/p99 at c=1 after a long warm-up (gateway vs direct socket vs both proxies, interleaved) and
-// the p50 of the gateway's first 1,000 calls after start; RSS idle after those calls; req/s at c=32
-// (gateway with one container and with 4, both proxies, direct) and RSS under load; cold calls vs bare
+// the p50 of the gateway's first 1,000 calls after start (as they come, and in a fresh gateway whose
+// function was warmed first: the gateway's own warm-up); RSS idle after those calls; req/s at c=32
+// (gateway with one container and with 4, both proxies, direct; and one vs 4 containers of a function
+// that waits 5 ms a call, where containers are the bottleneck) and RSS under load; cold calls vs bare
 // dockerode create+start+wait+remove; p99 with call recording on vs off (a second gateway with
 // PODFN_RECORD_SYNC_CALLS=false, interleaved); overload (admitted p99 at 4x a hot route's capacity vs
 // at 0.5x, default settings); start-up to listening (every gateway start of the run). Prints ONE JSON
@@ -32,7 +34,7 @@ import { closeTargets, request, target, type Target } from './lib/load.ts';
 import { coldPhase, hotLatency, hotThroughput } from './lib/phases.ts';
 import { overloadPhase } from './lib/overload.ts';
 import { processTree, rssMb, RssSampler, startTs, stop, type Child } from './lib/procs.ts';
-import { progress, ratio, sleep } from './lib/stats.ts';
+import { progress, ratio, sleep, summarizeUs } from './lib/stats.ts';
 import { evaluateTargets } from './lib/targets.ts';
 import { openConsole, type OpenConsole } from './lib/console.ts';
 import { BUNDLE_ENTRY, BUNDLE_ENV, BUNDLE_NODE_ARGS } from '../test/helpers/server.ts';
@@ -185,6 +187,26 @@ async function main() {
   const rssIdle = rssMb(gw.child.pid);
   const rssIdleAnon = rssMb(gw.child.pid, 'RssAnon');
 
+  // The first calls above include the function's own warm-up (its node JIT in the container: the
+  // direct path's first calls are slower too) and three other fresh processes warming up beside the
+  // gateway. The gateway's own warm-up: a fresh gateway whose function is warmed by direct calls first.
+  progress(
+    `gateway warm-up: a fresh gateway; its function warmed by ${N.warmup} direct calls, then its first ${N.first} calls vs the ${N.first} after ${N.warmup}`,
+  );
+  const freshId = `${nodeId}-fresh`;
+  nodeIds.push(freshId);
+  const gwFresh = await launch(freshId);
+  startMs.push(gwFresh.startMs);
+  await createRoute(gwFresh.port, 'bench', { path: '/hot', image: IMAGE, format: 'http', max_concurrency: 1, idle_timeout: 600 });
+  const freshT = mk('gateway_fresh', { port: gwFresh.port }, '/r/bench/hot', 1);
+  await request(freshT); // starts its container
+  const freshFn = mk('direct_fresh', { socketPath: (await findHotContainer(docker, freshId, '/hot')).socketPath }, '/hot', 1);
+  for (let i = 0; i < N.warmup; i++) await request(freshFn);
+  const freshMs: number[] = [];
+  for (let i = 0; i < N.warmup + N.first; i++) freshMs.push(await request(freshT));
+  const ownWarmup = { first: summarizeUs(freshMs.slice(0, N.first)), steady: summarizeUs(freshMs.slice(N.warmup)) };
+  await stop(gwFresh.child);
+
   progress(`hot c=${N.conc}: ${N.rps} requests each (gateway max_concurrency 1, Hono proxy, raw proxy, direct, gateway max_concurrency 4)`);
   const rpsGateway = await hotThroughput(mk('gateway', { port: gw.port }, '/r/bench/hot', N.conc), gw.child.pid, fnPids, N.conc, N.rps);
   const rpsProxy = await hotThroughput(mk('proxy', { port: honoPort }, '/hot', N.conc), hono.child.pid, fnPids, N.conc, N.rps);
@@ -301,6 +323,11 @@ async function main() {
         direct: c1.first.direct!,
         proxy: c1.first.proxy!,
         raw_proxy: c1.first.raw_proxy!,
+        own_warmup: {
+          note: `a fresh gateway whose function was first warmed by ${N.warmup} direct calls: its first ${N.first} calls vs its calls ${N.warmup + 1}-${N.warmup + N.first}`,
+          ...ownWarmup,
+          ratio_first_steady_p50: ratio(ownWarmup.first.p50_us, ownWarmup.steady.p50_us),
+        },
         ratio_gateway_first_steady_p50: ratio(c1.first.gateway!.p50_us, g.p50_us),
       },
       cpu_us_per_req_c1: c1.cpu_us_per_req,
