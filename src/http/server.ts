@@ -11,7 +11,7 @@
 // for the body (src/request/body.ts), and a cap on the connections one client address may hold open.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { RequestError } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { setBodyTimeout } from '../request/body.ts';
 import { requestHostName } from '../request/host.ts';
@@ -85,34 +85,16 @@ function isGatewayTarget(url: string | undefined): boolean {
 }
 
 /** node-server could not turn the request into a URL (bad or missing Host, `*` or `\` targets): JSON, not a bare 400. */
-function requestErrorAnswer(err: unknown, requestError: typeof RequestError): Response {
-  const [status, message] = err instanceof requestError ? [400, `Bad request: ${err.message}`] : [500, 'internal server error'];
+function requestErrorAnswer(err: unknown): Response {
+  const [status, message] = err instanceof RequestError ? [400, `Bad request: ${err.message}`] : [500, 'internal server error'];
   return new Response(JSON.stringify({ error: { message } }), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-type AdminListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
-
-/**
- * The Hono app as a node request listener, made on first use: @hono/node-server takes node's
- * Request/Response/Headers as it loads, which loads node's fetch implementation (undici, ~20 ms of
- * start-up); /r never needs it. The server loads it as soon as it listens, so an admin call rarely waits.
- */
-function lazyAdminListener(app: Hono): { listener: () => AdminListener | undefined; load: () => Promise<AdminListener> } {
-  let listener: AdminListener | undefined;
-  let loading: Promise<AdminListener> | undefined;
-  const load = () =>
-    (loading ??= import('@hono/node-server').then(({ getRequestListener, RequestError }) => {
-      listener = getRequestListener(app.fetch, { errorHandler: (err) => requestErrorAnswer(err, RequestError) });
-      return listener;
-    }));
-  return { listener: () => listener, load };
 }
 
 /** The gateway as the server uses it: /r targets, and Function URLs (GatewayHandler's byHost). */
 export type GatewayListener = http.RequestListener & { byHost?: (req: http.IncomingMessage, res: http.ServerResponse, host: string) => boolean };
 
 export function createHttpServer(app: Hono, gateway: GatewayListener, limits: ServerLimits = {}): http.Server {
-  const admin = lazyAdminListener(app);
+  const admin = getRequestListener(app.fetch, { errorHandler: requestErrorAnswer });
   const maxHeaders = limits.maxHeaders ?? 100;
   const tooMany = Buffer.from(JSON.stringify({ error: { message: `Too many request headers: the limit is ${maxHeaders}` } }));
   const noHost = Buffer.from(JSON.stringify({ error: { message: 'Bad request: missing Host header' } }));
@@ -153,20 +135,8 @@ export function createHttpServer(app: Hono, gateway: GatewayListener, limits: Se
     }
     if (host !== '' && gateway.byHost?.(req, res, host)) return;
     if (isGatewayTarget(req.url)) gateway(req, res);
-    else {
-      const listener = admin.listener();
-      if (listener) void listener(req, res);
-      else
-        admin.load().then(
-          (l) => l(req, res),
-          () => {
-            req.resume();
-            res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'internal server error' } }));
-          },
-        );
-    }
+    else void admin(req, res);
   });
-  server.once('listening', () => setImmediate(() => void admin.load().catch(() => undefined)));
   // node parses at most this many header fields; one over the cap is enough to see it was exceeded
   server.maxHeadersCount = maxHeaders + 1;
   server.on('clientError', onClientError);
