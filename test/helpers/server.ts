@@ -20,7 +20,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** How production runs the gateway (npm start, the Containerfile, the systemd unit): the compiled
  * bundle from scripts/build.mjs with these node flags. test/deploy/bundle.test.ts keeps them in step. */
 export const BUNDLE_ENTRY = 'dist/main.js';
-export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4', '--single-threaded-gc'];
+export const BUNDLE_NODE_ARGS = ['--max-semi-space-size=4', '--single-threaded-gc', '--interrupt-budget=8192'];
 /** ...and this environment (glibc: 2 malloc arenas, less RSS), unless the caller sets it. */
 export const BUNDLE_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 
