@@ -11,7 +11,7 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from '../../db/schema.ts';
-import { openEmbeddedClient, tuneEmbedded } from './embedded.ts';
+import { embeddedFile, openEmbeddedClient, tuneEmbedded } from './embedded.ts';
 import type { Logger } from '../log.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -52,13 +52,6 @@ type StoreLog = Pick<Logger, 'warn'>;
 const PRIVATE_FOLDER = 0o700;
 const PRIVATE_FILE = 0o600;
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
-
-/** The file of a `file:` URL (file:./x.db, file:/x.db, file:///x.db), else undefined (a server, :memory:). */
-function embeddedFile(url: string | undefined): string | undefined {
-  if (!url?.startsWith('file:')) return undefined;
-  const file = url.slice('file:'.length).split('?')[0] ?? '';
-  return file && file !== ':memory:' ? path.resolve(file) : undefined;
-}
 
 /** podfn's own files beside the database `base`: the database, its -wal/-shm/-journal, a replica's side files. */
 const isDbFile = (name: string, base: string) => name === base || name.startsWith(`${base}-`);

@@ -1,6 +1,7 @@
 // The settings of a connection to an embedded database file, shared by the main connection (db.ts)
 // and the call record writer's thread (record-worker.ts), so both wait on each other's locks the same
 // way. Imports only @libsql/client: the writer thread loads this without Drizzle.
+import path from 'node:path';
 // the file driver only: the thread's bundle leaves out the network clients (hrana, ws)
 import { createClient } from '@libsql/client/sqlite3';
 import type { Client } from '@libsql/client';
@@ -19,8 +20,15 @@ export function openEmbeddedClient(url: string, authToken?: string): Client {
 }
 
 /** Per-connection tuning of the embedded file (WAL is the file's own setting; the others are per connection). */
+export const EMBEDDED_PRAGMAS = ['PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON'] as const;
+
 export async function tuneEmbedded(client: Client): Promise<void> {
-  await client.execute('PRAGMA journal_mode = WAL');
-  await client.execute('PRAGMA synchronous = NORMAL');
-  await client.execute('PRAGMA foreign_keys = ON');
+  for (const pragma of EMBEDDED_PRAGMAS) await client.execute(pragma);
+}
+
+/** The file of a `file:` URL (file:./x.db, file:/x.db, file:///x.db), else undefined (a server, :memory:). */
+export function embeddedFile(url: string | undefined): string | undefined {
+  if (!url?.startsWith('file:')) return undefined;
+  const file = url.slice('file:'.length).split('?')[0] ?? '';
+  return file && file !== ':memory:' ? path.resolve(file) : undefined;
 }

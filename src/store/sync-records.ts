@@ -80,6 +80,11 @@ export function syncRecordStatements(records: SyncRecord[], logs: LogRecord[]): 
   return out;
 }
 
+/** One record's INSERT (a SyncRecord's values, in order): prepared once and run per record by the writer thread. */
+export const SYNC_INSERT_ONE = `INSERT INTO calls (${SYNC_COLUMNS.join(',')}, ${CONSTANT_COLUMNS}) VALUES (${SYNC_COLUMNS.map(() => '?').join(',')}, ${CONSTANT_VALUES}) ON CONFLICT DO NOTHING`;
+/** One log's INSERT (a LogRecord's values). */
+export const LOG_INSERT_ONE = 'INSERT INTO call_logs (call_id, log, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING';
+
 /** Inserts the records and their logs in one transaction. */
 export async function insertSyncRecords(client: Client, records: SyncRecord[], logs: LogRecord[]): Promise<void> {
   const stmts = syncRecordStatements(records, logs);
