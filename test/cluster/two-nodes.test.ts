@@ -12,7 +12,8 @@ import { createClient, type Client as DbClient } from '@libsql/client';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { startSqld, type Sqld } from '../helpers/sqld.ts';
 import { client, expectOk, type Client } from '../helpers/http.ts';
-import { image } from '../helpers/podman.ts';
+import { image, testSocketPath } from '../helpers/podman.ts';
+import { Podman } from '../../src/runner/podman.ts';
 
 const test = suite('cluster: two nodes on one libSQL server');
 const WORKERS = 4;
@@ -66,6 +67,11 @@ test.before(async () => {
 
 test.after(async () => {
   await Promise.allSettled([a?.stop(), b?.stop()]);
+  // A was SIGKILLed: its hot containers outlive it (a node sweeps its strays only when it starts again)
+  const podman = new Podman(testSocketPath());
+  for (const node of ['node-a', 'node-b']) {
+    for (const c of await podman.listManaged(node).catch(() => [])) await podman.remove(c.id).catch(() => undefined);
+  }
   db?.close();
   await sqld?.stop();
 });
